@@ -1,0 +1,237 @@
+"""The ``clickstitch`` command. Thin: parse flags, load config, build the session, call a driver."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from clickstitch.config import ClickstitchConfig, load_config
+from clickstitch.errors import ClickstitchError
+
+log = logging.getLogger("clickstitch")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _common(parser: argparse.ArgumentParser, *, landing: bool = True) -> None:
+    parser.add_argument("--config", type=Path, help="YAML config file (default: built-in defaults)")
+    parser.add_argument("--lake", type=Path, help="root folder of the Delta tables (lake.root)")
+    if landing:
+        parser.add_argument("--input", type=Path, help="landing folder with ga4/ and segment/ (landing)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clickstitch",
+        description="Clickstream identity stitching, privacy, bot detection and enrichment on Spark + Delta.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", help="write sample GA4/Segment exports with ground truth")
+    generate.add_argument("--out", type=Path, required=True, help="output folder (landing/, dims/, truth/)")
+    generate.add_argument("--persons", type=int, default=500, help="number of people (default 500)")
+    generate.add_argument("--days", type=int, default=3, help="number of days (default 3)")
+    generate.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    generate.add_argument("--start-date", type=_iso_date, default=date(2026, 10, 1), help="first day")
+    generate.add_argument("--malformed-rate", type=float, default=0.002, help="share of malformed lines")
+    generate.add_argument("--edge-cases", action="store_true",
+                          help="add an empty file, a truncated .gz, a 5 MB line and CRLF endings")
+    generate.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    generate.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+    demo = commands.add_parser("demo", help="generate sample data, run the whole pipeline, summarize tables")
+    demo.add_argument("--out", type=Path, default=Path("demo"), help="demo folder (default ./demo)")
+    demo.add_argument("--persons", type=int, default=300, help="number of people (default 300)")
+    demo.add_argument("--days", type=int, default=3, help="number of days (default 3)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    _common(demo, landing=False)
+
+    stream = commands.add_parser("stream", help="run the ingest stream over the landing folder")
+    stream.add_argument("--available-now", action="store_true", help="process what is there, then stop")
+    stream.add_argument("--checkpoint", type=Path, help="checkpoint folder (stream.checkpoint_dir)")
+    _common(stream)
+
+    backfill = commands.add_parser("backfill", help="(re)process a date range; replaces those partitions")
+    backfill.add_argument("--from", dest="first", type=_iso_date, required=True, help="first day YYYY-MM-DD")
+    backfill.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
+    _common(backfill)
+
+    tables = commands.add_parser("tables", help="each table with version, row count and last commit")
+    tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
+    _common(tables, landing=False)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)-5s %(message)s",
+                        datefmt="%H:%M:%S", force=True)
+    for noisy in ("py4j", "pyspark"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _config(args: argparse.Namespace) -> ClickstitchConfig:
+    overrides: dict[str, Any] = {
+        "lake.root": getattr(args, "lake", None),
+        "landing": getattr(args, "input", None),
+        "stream.checkpoint_dir": getattr(args, "checkpoint", None),
+    }
+    return load_config(args.config).with_overrides(overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args)
+    try:
+        return _COMMANDS[args.command](args)
+    except ClickstitchError as exc:
+        print(f"clickstitch: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("clickstitch: interrupted", file=sys.stderr)
+        return 130
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import generator
+
+    try:
+        summary = generator.generate(
+            args.out, persons=args.persons, days=args.days, seed=args.seed, start_date=args.start_date,
+            malformed_rate=args.malformed_rate, edge_cases=args.edge_cases,
+            progress=None if args.quiet else log.info,
+        )
+    except ValueError as exc:
+        raise ClickstitchError(str(exc)) from None
+    for key, value in summary.to_dict().items():
+        print(f"{key:>16}: {value}")
+    return 0
+
+
+def _session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
+    from clickstitch.session import build_spark
+    from lakehouse import open_lakehouse
+
+    spark = build_spark(config)
+    return spark, open_lakehouse(spark, config)
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from clickstitch.drivers import start_stream
+
+    config = _config(args)
+    spark, lake = _session(config)
+    query = start_stream(spark, lake, config, available_now=args.available_now)
+    try:
+        query.awaitTermination()
+    except KeyboardInterrupt:
+        log.info("stopping the stream after the current micro-batch")
+        query.stop()
+    if query.exception() is not None:
+        raise RuntimeError(f"stream failed: {query.exception()}")
+    _print_tables(lake)
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from clickstitch.drivers import run_backfill
+
+    config = _config(args)
+    spark, lake = _session(config)
+    report = run_backfill(spark, lake, config, args.first, args.last)
+    print(f"backfill {args.first}..{args.last}: {report.input_records} records -> {report.bronze_records} events, "
+          f"{report.dead_letters} dead letters, {report.duplicates} duplicates, {report.out_of_range} outside range")
+    _print_tables(lake)
+    return 0
+
+
+def _tables(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
+    spark, lake = _session(config)
+    if args.history:
+        from lakehouse import table_spec
+
+        try:
+            spec = table_spec(args.history)
+        except KeyError as exc:
+            raise ClickstitchError(str(exc.args[0])) from None
+        for commit in lake.history(spec):
+            extra = {k: v for k, v in commit.parameters.items() if k.startswith("clickstitch.") or k == "mode"}
+            print(f"{commit.version:>6}  {commit.timestamp:%Y-%m-%d %H:%M:%S}  {commit.operation:<14} {extra}")
+        return 0
+    _print_tables(lake)
+    return 0
+
+
+def _print_tables(lake) -> None:  # type: ignore[no-untyped-def]
+    from lakehouse import TABLES
+
+    print(f"{'table':<18} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
+    for spec in TABLES.values():
+        if not lake.exists(spec):
+            print(f"{spec.name:<18} {'-':>7} {'-':>10} {'-':>6}  (not created yet)")
+            continue
+        info = lake.info(spec)
+        when = f"{info.last_commit:%Y-%m-%d %H:%M:%S}" if info.last_commit else "-"
+        print(f"{info.name:<18} {info.version:>7} {info.rows:>10} {info.files:>6}  {when}")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import generator
+    from clickstitch.drivers import run_backfill
+
+    out = args.out
+    log.info("demo: generating %d persons x %d days into %s", args.persons, args.days, out)
+    start = date(2026, 10, 1)
+    generator.generate(out, persons=args.persons, days=args.days, seed=args.seed, start_date=start,
+                       edge_cases=True, progress=log.info)
+    config = load_config(args.config).with_overrides(
+        {"landing": str(out / "landing"), "lake.root": str(args.lake or out / "lake"),
+         "stream.checkpoint_dir": str((args.lake or out / "lake") / "_checkpoints" / "stream")}
+    )
+    spark, lake = _session(config)
+    report = run_backfill(spark, lake, config, start - timedelta(days=1), start + timedelta(days=args.days))
+    print()
+    print(f"demo: {report.input_records} records from {report.files} files -> {report.bronze_records} events, "
+          f"{report.dead_letters} dead letters, {report.duplicates} duplicates "
+          f"(balanced: {report.balanced()})")
+    print()
+    _print_tables(lake)
+    print()
+    from pyspark.sql import functions as F
+
+    print("dead letters by reason:")
+    for row in lake.read("dead_letter").groupBy("reason").count().orderBy(F.desc("count")).collect():
+        print(f"  {row['reason']:<22} {row['count']:>6}")
+    print("events by source and day:")
+    by_day = lake.read("events_bronze").groupBy("source", "event_date").count().orderBy("source", "event_date")
+    for row in by_day.collect():
+        print(f"  {row['source']:<8} {row['event_date']}  {row['count']:>7}")
+    print(f"\ntables are under {config.lake.root}; open them with deltalake.DeltaTable or any Delta reader")
+    return 0
+
+
+_COMMANDS = {
+    "generate": _generate,
+    "demo": _demo,
+    "stream": _stream,
+    "backfill": _backfill,
+    "tables": _tables,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The one typed configuration tree, loaded once at start.
+
+Sources, later wins: built-in defaults, a YAML file (``--config``), environment variables
+``CLICKSTITCH__SECTION__KEY=value`` (value parsed as a YAML scalar), then CLI flags.
+Unknown keys and bad values fail at start with the dotted key in the message.
+Secrets are ``SecretStr``: they print as ``**********`` and are read only where used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from botdetect.config import BotDetectConfig
+from clickstitch.errors import ConfigError
+from identity.config import IdentityConfig
+from privacy.config import PrivacyConfig
+
+ENV_PREFIX = "CLICKSTITCH__"
+HASH_KEY_ENV = "CLICKSTITCH_HASH_KEY"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LakeConfig(_Section):
+    root: Path = Field(Path("lake"), description="Root folder of the Delta tables, one folder per table.")
+    backend: Literal["auto", "delta-rs", "delta-spark"] = Field(
+        "auto",
+        description="auto: delta-spark when Delta's JVM classes are on the classpath, else delta-rs.",
+    )
+
+
+class SparkConfig(_Section):
+    master: str = Field("local[*]", description="Used only when spark-submit did not set a master.")
+    app_name: str = "clickstitch"
+    driver_memory: str = Field("4g", description="Local mode only: the driver JVM is the whole cluster.")
+    shuffle_partitions: int = Field(8, ge=1)
+    ui_enabled: bool = False
+    log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = "WARN"
+    conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark conf, applied last.")
+
+
+class IngestConfig(_Section):
+    max_record_bytes: int = Field(1_000_000, ge=1024, description="Longer lines become dead letters.")
+    max_file_bytes: int = Field(8 * 1024**3, ge=1024, description="Larger files become dead letters.")
+    dead_letter_raw_chars: int = Field(4096, ge=0, description="Raw text kept per dead letter.")
+    min_event_time: str = Field("2000-01-01T00:00:00Z", description="Earlier event times are impossible.")
+    max_future_skew_hours: float = Field(
+        24.0, ge=0, description="Event times later than ingest time plus this are impossible."
+    )
+    lines_per_arrow_batch: int = Field(20_000, ge=100)
+
+    @field_validator("min_event_time")
+    @classmethod
+    def _parse_time(cls, value: str) -> str:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from exc
+        return value
+
+
+class StreamConfig(_Section):
+    checkpoint_dir: Path | None = Field(None, description="Default: <lake.root>/_checkpoints/stream.")
+    trigger_interval: str = Field("30 seconds", description="processingTime trigger interval.")
+    max_files_per_trigger: int = Field(100, ge=1)
+    writer_id: str = Field("clickstitch-stream", description="Delta transaction app id of the stream.")
+
+
+class SecretsConfig(_Section):
+    hash_key_file: Path | None = Field(None, description=f"File holding the hashing key; else ${HASH_KEY_ENV}.")
+    hash_key: SecretStr | None = Field(None, description=f"Filled from ${HASH_KEY_ENV} or hash_key_file.")
+
+
+class ClickstitchConfig(_Section):
+    lake: LakeConfig = LakeConfig()
+    landing: Path = Field(Path("data/landing"), description="Landing folder with ga4/ and segment/ below it.")
+    spark: SparkConfig = SparkConfig()
+    ingest: IngestConfig = IngestConfig()
+    stream: StreamConfig = StreamConfig()
+    secrets: SecretsConfig = SecretsConfig()
+    identity: IdentityConfig = IdentityConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    botdetect: BotDetectConfig = BotDetectConfig()
+
+    def checkpoint_dir(self) -> Path:
+        return self.stream.checkpoint_dir or self.lake.root / "_checkpoints" / "stream"
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ClickstitchConfig:
+        """A copy with dotted-key overrides (CLI flags), validated like the file."""
+        data = self.model_dump(mode="python")
+        for dotted, value in overrides.items():
+            if value is not None:
+                _set_dotted(data, dotted.split("."), value)
+        return _validate(data)
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> ClickstitchConfig:
+    """Load defaults, then the YAML file, then ``CLICKSTITCH__*`` environment overrides."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_yaml(Path(path))
+    for name, raw in sorted(environ.items()):
+        if name.startswith(ENV_PREFIX):
+            keys = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+            _set_dotted(data, keys, yaml.safe_load(raw) if raw else raw)
+    secrets = data.setdefault("secrets", {})
+    if not isinstance(secrets, dict):
+        raise ConfigError("config error: secrets: must be a mapping")
+    secrets["hash_key"] = _read_hash_key(secrets.get("hash_key_file"), environ)
+    return _validate(data)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config error: file not found: {path}")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config error: {path} is not valid YAML: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config error: {path} must hold a mapping at the top level")
+    return loaded
+
+
+def _read_hash_key(key_file: Any, environ: Mapping[str, str]) -> str | None:
+    if key_file:
+        path = Path(str(key_file))
+        if not path.is_file():
+            raise ConfigError(f"config error: secrets.hash_key_file: file not found: {path}")
+        return path.read_text(encoding="utf-8").strip() or None
+    return environ.get(HASH_KEY_ENV) or None
+
+
+def _set_dotted(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    node = data
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"config error: {'.'.join(keys)}: {key} is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def _validate(data: dict[str, Any]) -> ClickstitchConfig:
+    try:
+        return ClickstitchConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "<root>"
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{key}: {message}")
+        raise ConfigError("config error: " + "; ".join(problems)) from None

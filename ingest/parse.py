@@ -1,0 +1,124 @@
+"""Lines -> canonical events or dead letters. Pure DataFrame stages, shared by stream and backfill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from clickstitch.config import IngestConfig
+from ingest import ga4, segment
+from ingest.checks import first_failure
+from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA
+
+_SOURCES = {"ga4": ga4, "segment": segment}
+_JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
+REJECT_COLUMNS = ("reject_reason", "reject_detail", "reject_stage")
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What every row of a batch shares: its id and the one ingest time (keeps a batch deterministic)."""
+
+    batch_id: str
+    ingested_at: datetime
+
+
+def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) -> DataFrame:
+    """Parse and check every line, in one pass.
+
+    Needs: ingest.reader.LINE_SCHEMA columns.
+    Gives: every EVENT_SCHEMA column plus reject_reason, reject_detail, reject_stage (null for
+    valid events) and raw_text, raw_bytes for the dead letters.
+    """
+    min_time = F.lit(config.min_event_time).cast("timestamp")
+    max_time = F.lit(batch.ingested_at + timedelta(hours=config.max_future_skew_hours)).cast("timestamp")
+    source, text = F.col("source"), F.col("text")
+    readable = F.col("read_error").isNull()
+    # Parse each line once, in its own projection: referenced by dozens of expressions below,
+    # from_json would otherwise run once per reference (Spark keeps non-cheap projections apart).
+    lines = lines.select(
+        "*",
+        *[F.when(readable & (source == name), F.from_json(text, module.RAW_SCHEMA, _JSON_OPTIONS)).alias(f"_{name}")
+          for name, module in _SOURCES.items()],
+    )
+    intermediate_names: dict[str, list[str]] = {}
+    derived = []
+    for name, module in _SOURCES.items():
+        columns = module.intermediate_columns(F.col(f"_{name}"))
+        intermediate_names[name] = list(columns)
+        derived += [value.alias(f"_{name}_{key}") for key, value in columns.items()]
+    lines = lines.select("*", *derived)
+
+    values: dict[str, Column] = {}
+    reason: Column = F.when(~readable, F.col("read_error"))
+    detail: Column = F.when(~readable, F.col("read_detail"))
+    valid_time: Column = F.lit(False)
+    for name, module in _SOURCES.items():
+        mine = readable & (source == name)
+        row = F.col(f"_{name}")
+        columns = module.event_columns(row, {k: F.col(f"_{name}_{k}") for k in intermediate_names[name]})
+        for column, value in columns.items():
+            values[column] = values[column].when(mine, value) if column in values else F.when(mine, value)
+        event_time = columns["event_time"]
+        source_reason, source_detail = first_failure(module.checks(row, text, event_time, min_time, max_time))
+        reason, detail = reason.when(mine, source_reason), detail.when(mine, source_detail)
+        in_bounds = event_time.isNotNull() & (event_time >= min_time) & (event_time <= max_time)
+        valid_time = valid_time | (mine & in_bounds)
+    reason = reason.otherwise(F.lit("unknown_source"))
+    detail = detail.otherwise(F.lit("no parser for this source"))
+    values.update(
+        source=source,
+        source_file=F.col("source_file"),
+        source_line=F.col("source_line"),
+        batch_id=F.lit(batch.batch_id),
+        ingested_at=F.lit(batch.ingested_at).cast("timestamp"),
+    )
+    values["event_date"] = F.when(valid_time, F.to_date(values["event_time"]))
+    return lines.select(
+        *[values.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in EVENT_SCHEMA.fields],
+        reason.alias("reject_reason"),
+        detail.alias("reject_detail"),
+        F.when(~readable, F.lit("read")).when(reason.isNotNull(), F.lit("parse")).alias("reject_stage"),
+        text.alias("raw_text"),
+        F.col("raw_bytes"),
+    )
+
+
+def valid_events(parsed: DataFrame) -> DataFrame:
+    """Rows that passed every check, as EVENT_SCHEMA. Needs: parse_events output."""
+    return parsed.where(F.col("reject_reason").isNull()).select(*EVENT_SCHEMA.fieldNames())
+
+
+def dedupe_events(events: DataFrame) -> DataFrame:
+    """One row per event_id: the first occurrence by (source_file, source_line).
+
+    Needs/gives: EVENT_SCHEMA. Deterministic, so any batching of the same files keeps the same row.
+    """
+    first = Window.partitionBy("event_id").orderBy("source_file", "source_line")
+    return events.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
+
+
+def dead_letters(parsed: DataFrame, raw_chars: int, recorded_at: datetime) -> DataFrame:
+    """Rejected rows as DEAD_LETTER_SCHEMA; the id is stable per (file, line) so replays dedupe.
+
+    Needs: parse_events output.
+    """
+    rejected = parsed.where(F.col("reject_reason").isNotNull())
+    return rejected.select(
+        F.sha2(F.concat_ws("|", F.col("source_file"), F.col("source_line").cast("string")), 256)
+        .alias("dead_letter_id"),
+        F.col("source"),
+        F.col("source_file"),
+        F.col("source_line"),
+        F.col("reject_stage").alias("stage"),
+        F.col("reject_reason").alias("reason"),
+        F.col("reject_detail").alias("detail"),
+        F.left(F.col("raw_text"), F.lit(raw_chars)).alias("raw_text"),
+        F.col("raw_bytes"),
+        F.col("event_date"),
+        F.col("batch_id"),
+        F.lit(recorded_at).cast("timestamp").alias("recorded_at"),
+    ).select(*DEAD_LETTER_SCHEMA.fieldNames())

@@ -1,0 +1,1 @@
+"""spark-submit entry points. Thin: each hands its arguments to the clickstitch CLI."""

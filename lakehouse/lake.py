@@ -1,0 +1,129 @@
+"""The lakehouse: every Delta read and write of the pipeline goes through here.
+
+Picks the backend once (config ``lake.backend``; ``auto`` means delta-spark when Delta's JVM
+classes are on the classpath, delta-rs otherwise) and works on tables by registry name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+
+from clickstitch.config import ClickstitchConfig
+from clickstitch.errors import ClickstitchError
+from lakehouse.backend import Commit, DeltaBackend, TableInfo, WriteResult
+from lakehouse.deltars import DeltaRsBackend
+from lakehouse.deltaspark import DeltaSparkBackend, delta_classes_available
+from lakehouse.registry import TABLES, TableSpec, table_spec
+
+log = logging.getLogger(__name__)
+
+
+class Lakehouse:
+    """Tables by name, on one backend."""
+
+    def __init__(self, spark: SparkSession, backend: DeltaBackend) -> None:
+        self.spark = spark
+        self.backend = backend
+
+    def spec(self, table: str | TableSpec) -> TableSpec:
+        return table if isinstance(table, TableSpec) else table_spec(table)
+
+    def ensure_all(self) -> None:
+        for spec in TABLES.values():
+            self.backend.ensure(spec)
+
+    def read(self, table: str | TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame:
+        return self.backend.read(self.spec(table), partitions)
+
+    def committed_batch(self, table: str | TableSpec, writer_id: str) -> int | None:
+        return self.backend.committed_batch(self.spec(table), writer_id)
+
+    def append(self, table: str | TableSpec, df: DataFrame, writer_id: str, batch_id: int) -> WriteResult:
+        """Append once per (writer_id, batch_id): a replayed batch is skipped, not duplicated."""
+        result = self.backend.append(self.spec(table), df, writer_id, batch_id)
+        _log_write(result, writer_id, batch_id)
+        return result
+
+    def append_new_keys(
+        self, table: str | TableSpec, df: DataFrame, writer_id: str, batch_id: int
+    ) -> WriteResult:
+        """Append, once per (writer_id, batch_id), the rows whose keys the table does not hold yet.
+
+        Only the partitions the batch touches are read for the key check.
+        """
+        spec = self.spec(table)
+        done = self.backend.committed_batch(spec, writer_id)
+        if done is not None and done >= batch_id:
+            result = WriteResult(spec.name, False, self.info(spec).version, 0)
+            _log_write(result, writer_id, batch_id)
+            return result
+        partitions = None
+        if spec.partition_by:
+            column = spec.partition_by[0]
+            values = [r[0] for r in df.select(column).distinct().collect() if r[0] is not None]
+            partitions = {column: [str(v) for v in values]}
+        existing = self.backend.read(spec, partitions).select(*spec.keys)
+        fresh = df.join(existing, on=list(spec.keys), how="left_anti")
+        result = self.backend.append(spec, fresh, writer_id, batch_id)
+        _log_write(result, writer_id, batch_id)
+        return result
+
+    def replace_partitions(
+        self,
+        table: str | TableSpec,
+        df: DataFrame,
+        partition_range: tuple[str, str],
+        writer_id: str,
+        batch_id: int,
+    ) -> WriteResult:
+        """Atomically replace every partition in the inclusive range with the given rows."""
+        result = self.backend.replace_partitions(self.spec(table), df, partition_range, writer_id, batch_id)
+        _log_write(result, writer_id, batch_id)
+        return result
+
+    def upsert(self, table: str | TableSpec, df: DataFrame) -> WriteResult:
+        return self.backend.upsert(self.spec(table), df)
+
+    def delete(self, table: str | TableSpec, predicate: str) -> int:
+        return self.backend.delete(self.spec(table), predicate)
+
+    def vacuum(self, table: str | TableSpec) -> int:
+        return self.backend.vacuum(self.spec(table))
+
+    def info(self, table: str | TableSpec) -> TableInfo:
+        return self.backend.info(self.spec(table))
+
+    def history(self, table: str | TableSpec) -> list[Commit]:
+        return self.backend.history(self.spec(table))
+
+    def exists(self, table: str | TableSpec) -> bool:
+        return self.backend.exists(self.spec(table))
+
+
+def open_lakehouse(spark: SparkSession, config: ClickstitchConfig) -> Lakehouse:
+    """The lakehouse for this config, on the configured (or detected) backend."""
+    choice = config.lake.backend
+    if choice == "auto":
+        choice = "delta-spark" if delta_classes_available(spark) else "delta-rs"
+    if choice == "delta-spark":
+        if not delta_classes_available(spark):
+            raise ClickstitchError(
+                "lake.backend is delta-spark but Delta's JVM classes are not on the classpath: "
+                "start with spark-submit --packages io.delta:delta-spark_2.13:<version>, or use delta-rs"
+            )
+        backend: DeltaBackend = DeltaSparkBackend(spark, str(config.lake.root))
+    else:
+        backend = DeltaRsBackend(spark, config.lake.root)
+    log.info("lakehouse at %s on %s", config.lake.root, backend.name)
+    return Lakehouse(spark, backend)
+
+
+def _log_write(result: WriteResult, writer_id: str, batch_id: int) -> None:
+    if result.committed:
+        log.info("%s: wrote %s rows (version %s, %s batch %s)", result.table, result.rows, result.version,
+                 writer_id, batch_id)
+    else:
+        log.info("%s: %s batch %s already committed, skipped", result.table, writer_id, batch_id)

@@ -1,0 +1,108 @@
+"""Spark stages: scrub free-text and URL columns on Arrow batches, count what was replaced.
+
+The analyzer is built once per Python worker (``privacy.engine.get_engine``) and fed whole Arrow
+batches: each distinct string of a batch is analyzed once, strings the pre-filter rules out skip NER.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.functions import pandas_udf
+
+from privacy.config import PrivacyConfig
+from privacy.engine import ScrubResult, get_engine
+from privacy.urls import scrub_url_counted
+
+PII_COUNTS_COLUMN = "pii_entity_counts"
+PII_COUNTS_TYPE = "array<struct<field:string,entity_type:string,count:int>>"
+_SCRUBBED_TYPE = "text string, entity_counts array<struct<entity_type:string,count:int>>"
+
+
+def scrub_free_text(df: DataFrame, columns: list[str], config: PrivacyConfig | None = None) -> DataFrame:
+    """Replace PII in the given string columns with ``<ENTITY_TYPE>`` placeholders.
+
+    Needs: every column in ``columns`` (string; null stays null). Columns named in
+    ``config.url_fields`` get the URL rules (``scrub_url``), the others Presidio + spaCy NER.
+    Adds (or extends, when present): ``pii_entity_counts`` array<struct<field, entity_type, count>>,
+    per row the number of replaced entities per column and type; never the replaced text.
+    """
+    config = config or PrivacyConfig()
+    missing = [name for name in columns if name not in df.columns]
+    if missing:
+        raise ValueError(f"scrub_free_text: columns not in the DataFrame: {missing}")
+    config_json = config.model_dump_json()
+    scrubbed = {name: f"__pii_scrubbed_{index}" for index, name in enumerate(columns)}
+    # Materialize each UDF result once, then read text and counts from it (no double evaluation).
+    with_results = df.withColumns(
+        {
+            tmp: _scrub_column(F.col(name), url=name in config.url_fields, config_json=config_json)
+            for name, tmp in scrubbed.items()
+        }
+    )
+    new_counts = [_label_counts(F.col(f"{tmp}.entity_counts"), name) for name, tmp in scrubbed.items()]
+    previous = (
+        [F.col(PII_COUNTS_COLUMN)] if PII_COUNTS_COLUMN in df.columns else [F.array().cast(PII_COUNTS_TYPE)]
+    )
+    return with_results.withColumns(
+        {
+            **{name: F.col(f"{tmp}.text") for name, tmp in scrubbed.items()},
+            PII_COUNTS_COLUMN: F.concat(*previous, *new_counts).cast(PII_COUNTS_TYPE),
+        }
+    ).drop(*scrubbed.values())
+
+
+def pii_audit_counts(df: DataFrame) -> DataFrame:
+    """Entities replaced per field and entity type, summed over ``df`` (one micro-batch).
+
+    Needs: ``pii_entity_counts`` from ``scrub_free_text``. Returns columns field, entity_type,
+    entities (long), rows (long, rows with at least one such entity): counts only, never values.
+    """
+    exploded = df.select(F.explode(PII_COUNTS_COLUMN).alias("finding")).select("finding.*")
+    return exploded.groupBy("field", "entity_type").agg(
+        F.sum("count").cast("long").alias("entities"), F.count(F.lit(1)).alias("rows")
+    )
+
+
+def _label_counts(entity_counts: Column, field: str) -> Column:
+    return F.transform(
+        entity_counts,
+        lambda item: F.struct(
+            F.lit(field).alias("field"),
+            item["entity_type"].alias("entity_type"),
+            item["count"].alias("count"),
+        ),
+    )
+
+
+def _scrub_column(col: Column, url: bool, config_json: str) -> Column:
+    @pandas_udf(_SCRUBBED_TYPE)  # type: ignore[call-overload]
+    def scrub_batch(texts: pd.Series) -> pd.DataFrame:
+        rows = texts.tolist()
+        present = [index for index, text in enumerate(rows) if isinstance(text, str)]
+        values = [rows[index] for index in present]
+        results = _scrub_urls(values) if url else get_engine(_config(config_json)).scrub_batch(values)
+        scrubbed: list[str | None] = [None] * len(rows)
+        counts: list[list[dict[str, object]]] = [[] for _ in rows]
+        for index, result in zip(present, results, strict=True):
+            scrubbed[index] = result.text
+            counts[index] = [
+                {"entity_type": entity, "count": count}
+                for entity, count in sorted(result.entity_counts.items())
+            ]
+        return pd.DataFrame({"text": scrubbed, "entity_counts": counts}, index=texts.index)
+
+    return scrub_batch(col)
+
+
+def _scrub_urls(urls: list[str]) -> list[ScrubResult]:
+    distinct = {url: scrub_url_counted(url) for url in dict.fromkeys(urls)}
+    return [ScrubResult(distinct[url][0], dict(distinct[url][1])) for url in urls]
+
+
+@lru_cache(maxsize=8)
+def _config(config_json: str) -> PrivacyConfig:
+    return PrivacyConfig.model_validate_json(config_json)
