@@ -17,6 +17,7 @@ from ingest.landing import landing_uri
 from lakehouse import INGEST_BATCHES, Lakehouse
 
 log = logging.getLogger(__name__)
+BINARY_FILE_SCHEMA = "path string, modificationTime timestamp, length bigint, content binary"
 BACKFILL_WRITER = "clickstitch-backfill"
 
 
@@ -52,6 +53,7 @@ def start_stream(
     landing = config.landing
     new_files = (
         spark.readStream.format("binaryFile")
+        .schema(BINARY_FILE_SCHEMA)
         .option("recursiveFileLookup", "true")
         .option("maxFilesPerTrigger", config.stream.max_files_per_trigger)
         .load(landing_uri(landing))

@@ -61,6 +61,30 @@ def json_shape_checks(parsed: Column, text: Column, schema: StructType) -> list[
     ]
 
 
+def number_probe_schema(fields: Sequence[str]) -> StructType:
+    """A schema that parses only JSON *number* tokens of the given fields (strings fail to parse)."""
+    from pyspark.sql.types import DoubleType, StructField
+
+    return StructType([StructField(name, DoubleType()) for name in fields])
+
+
+def string_token_check(parsed: Column, numbers: Column, fields: Sequence[str]) -> Check:
+    """Fields that must be JSON strings but hold a number, an object or an array.
+
+    ``parsed`` reads them as strings (any token fits); ``numbers`` is the same line parsed with
+    number_probe_schema, non-null exactly where the token was a number.
+    """
+    misfit = {
+        name: numbers[name].isNotNull() | parsed[name].startswith("{") | parsed[name].startswith("[")
+        for name in fields
+    }
+    any_misfit = misfit[fields[0]]
+    for name in fields[1:]:
+        any_misfit = any_misfit | misfit[name]
+    names = F.concat_ws(", ", *[F.when(condition, F.lit(name)) for name, condition in misfit.items()])
+    return Check.of(any_misfit, WRONG_TYPE, F.concat(F.lit("must be JSON string(s): "), names))
+
+
 def required(value: Column, name: str, reason: str = MISSING_FIELD) -> Check:
     return Check.of(value.isNull() | (F.trim(value) == ""), reason, name)
 

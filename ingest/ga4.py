@@ -19,6 +19,7 @@ from ingest.checks import (
     json_shape_checks,
     required,
     string_map,
+    string_token_check,
     time_bounds,
     without_keys,
 )
@@ -159,10 +160,17 @@ def event_columns(row: Column, intermediate: dict[str, Column]) -> dict[str, Col
     }
 
 
-def checks(row: Column, text: Column, event_time: Column, min_time: Column, max_time: Column) -> list[Check]:
+# Identifiers that must arrive as JSON strings: a number here is a broken export, not an id.
+STRING_FIELDS = ("user_pseudo_id", "user_id", "event_name")
+
+
+def checks(
+    row: Column, text: Column, event_time: Column, min_time: Column, max_time: Column, numbers: Column
+) -> list[Check]:
     """Why a GA4 row cannot be an event, in order of precedence."""
     return [
         *json_shape_checks(row, text, RAW_SCHEMA),
+        string_token_check(row, numbers, STRING_FIELDS),
         required(row["user_pseudo_id"], "user_pseudo_id", MISSING_ID),
         required(row["event_name"], "event_name"),
         required(row["event_timestamp"], "event_timestamp"),

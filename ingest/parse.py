@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 
 from clickstitch.config import IngestConfig
 from ingest import ga4, segment
-from ingest.checks import first_failure
+from ingest.checks import first_failure, number_probe_schema
 from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA
 
 _SOURCES = {"ga4": ga4, "segment": segment}
@@ -43,6 +43,8 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         "*",
         *[F.when(readable & (source == name), F.from_json(text, module.RAW_SCHEMA, _JSON_OPTIONS)).alias(f"_{name}")
           for name, module in _SOURCES.items()],
+        *[F.when(readable & (source == name), F.from_json(text, number_probe_schema(module.STRING_FIELDS)))
+          .alias(f"_{name}_numbers") for name, module in _SOURCES.items()],
     )
     intermediate_names: dict[str, list[str]] = {}
     derived = []
@@ -63,7 +65,9 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         for column, value in columns.items():
             values[column] = values[column].when(mine, value) if column in values else F.when(mine, value)
         event_time = columns["event_time"]
-        source_reason, source_detail = first_failure(module.checks(row, text, event_time, min_time, max_time))
+        source_reason, source_detail = first_failure(
+            module.checks(row, text, event_time, min_time, max_time, F.col(f"_{name}_numbers"))
+        )
         reason, detail = reason.when(mine, source_reason), detail.when(mine, source_detail)
         in_bounds = event_time.isNotNull() & (event_time >= min_time) & (event_time <= max_time)
         valid_time = valid_time | (mine & in_bounds)

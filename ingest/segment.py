@@ -17,6 +17,7 @@ from ingest.checks import (
     Check,
     json_shape_checks,
     required,
+    string_token_check,
     time_bounds,
     without_keys,
 )
@@ -149,10 +150,17 @@ def event_columns(row: Column, intermediate: dict[str, Column]) -> dict[str, Col
     }
 
 
-def checks(row: Column, text: Column, event_time: Column, min_time: Column, max_time: Column) -> list[Check]:
+# Fields that must arrive as JSON strings (ISO-8601 text for times, text ids).
+STRING_FIELDS = ("type", "event", "messageId", "anonymousId", "userId", "timestamp", "originalTimestamp")
+
+
+def checks(
+    row: Column, text: Column, event_time: Column, min_time: Column, max_time: Column, numbers: Column
+) -> list[Check]:
     """Why a Segment line cannot be an event, in order of precedence."""
     return [
         *json_shape_checks(row, text, RAW_SCHEMA),
+        string_token_check(row, numbers, STRING_FIELDS),
         required(row["type"], "type"),
         Check.of(~row["type"].isin(*SUPPORTED_TYPES), UNKNOWN_EVENT_TYPE,
                  F.concat(F.lit("type "), F.left(row["type"], F.lit(40)), F.lit(" is not one of "),

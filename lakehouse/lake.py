@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, SparkSession
 
-from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
 from lakehouse.backend import Commit, DeltaBackend, TableInfo, WriteResult
 from lakehouse.deltars import DeltaRsBackend
 from lakehouse.deltaspark import DeltaSparkBackend, delta_classes_available
 from lakehouse.registry import TABLES, TableSpec, table_spec
+
+if TYPE_CHECKING:  # the config imports every package's section: import it for types only
+    from clickstitch.config import ClickstitchConfig
 
 log = logging.getLogger(__name__)
 
