@@ -68,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
     _common(backfill)
 
+    sql = commands.add_parser("sql", help="run a SQL query over the tables and views (sql/*.sql)")
+    sql.add_argument("query", nargs="?", help="the query; omit to list the tables and views")
+    sql.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    _common(sql, landing=False)
+
+    forget = commands.add_parser("forget", help="erase a person everywhere (right to erasure)")
+    forget.add_argument("--identifier", required=True, metavar="TYPE:VALUE",
+                        help="e.g. email:jane@example.com, user_id:u_123, anonymous_id:..., phone:+1...")
+    _common(forget, landing=False)
+
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
@@ -129,9 +139,10 @@ def _session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
 
 
 def _stream(args: argparse.Namespace) -> int:
-    from clickstitch.drivers import start_stream
+    from clickstitch.drivers import check_landing, start_stream
 
     config = _config(args)
+    check_landing(config.landing)
     spark, lake = _session(config)
     query = start_stream(spark, lake, config, available_now=args.available_now)
     try:
@@ -146,9 +157,12 @@ def _stream(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from clickstitch.drivers import run_backfill
+    from clickstitch.drivers import check_landing, run_backfill
 
     config = _config(args)
+    if args.last < args.first:
+        raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
+    check_landing(config.landing)
     spark, lake = _session(config)
     report = run_backfill(spark, lake, config, args.first, args.last)
     print(f"backfill {args.first}..{args.last}: {report.input_records} records -> {report.bronze_records} events, "
@@ -225,7 +239,45 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from sql import register_views
+
+    config = _config(args)
+    spark, lake = _session(config)
+    names = register_views(spark, lake)
+    if not args.query:
+        print("tables and views:", ", ".join(names) or "(none yet: run a backfill or the stream first)")
+        return 0
+    try:
+        result = spark.sql(args.query)
+    except Exception as exc:  # a user's SQL mistake: say what Spark said, no stack trace
+        raise ClickstitchError(f"query failed: {str(exc).splitlines()[0]}") from None
+    result.show(args.limit, truncate=False)
+    return 0
+
+
+def _hash_key(config: ClickstitchConfig) -> bytes:
+    if config.secrets.hash_key is None:
+        raise ClickstitchError("no hashing key: set CLICKSTITCH_HASH_KEY or secrets.hash_key_file")
+    return config.secrets.hash_key.get_secret_value().encode()
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from privacy import forget
+
+    config = _config(args)
+    key = _hash_key(config)
+    spark, lake = _session(config)
+    receipt = forget(spark, lake, args.identifier, config.privacy, key)
+    for table, rows in sorted(receipt.rows_removed.items()):
+        print(f"{table:<22} {rows:>8} rows removed")
+    print(f"total {receipt.total_rows_removed} rows removed; receipt written to forget_receipts")
+    return 0
+
+
 _COMMANDS = {
+    "sql": _sql,
+    "forget": _forget,
     "generate": _generate,
     "demo": _demo,
     "stream": _stream,

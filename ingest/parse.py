@@ -43,7 +43,9 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         "*",
         *[F.when(readable & (source == name), F.from_json(text, module.RAW_SCHEMA, _JSON_OPTIONS)).alias(f"_{name}")
           for name, module in _SOURCES.items()],
-        *[F.when(readable & (source == name), F.from_json(text, number_probe_schema(module.STRING_FIELDS)))
+        # Second parse only where a cheap regex sees a non-string token after one of the fields.
+        *[F.when(readable & (source == name) & text.rlike(_non_string_token(module.STRING_FIELDS)),
+                 F.from_json(text, number_probe_schema(module.STRING_FIELDS)))
           .alias(f"_{name}_numbers") for name, module in _SOURCES.items()],
     )
     intermediate_names: dict[str, list[str]] = {}
@@ -89,6 +91,10 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         text.alias("raw_text"),
         F.col("raw_bytes"),
     )
+
+
+def _non_string_token(fields: tuple[str, ...]) -> str:
+    return '"(' + "|".join(fields) + ')"\\s*:\\s*[-0-9.\\[{]'
 
 
 def valid_events(parsed: DataFrame) -> DataFrame:
