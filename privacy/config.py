@@ -39,6 +39,7 @@ DEFAULT_FIELD_POLICIES: dict[str, FieldPolicy] = {
     "page_title": "scrub",
     "page_path": "scrub",
     "search_term": "scrub",
+    "session_id": "hash",  # bronze session ids embed the anonymous id
     "ip": "generalize",  # IPv4 /24, IPv6 /48
     "user_agent": "keep",  # needed by bot detection; not PII on its own
     "user_id": "hash",
@@ -48,7 +49,22 @@ DEFAULT_FIELD_POLICIES: dict[str, FieldPolicy] = {
     "phone": "hash",
     "properties": "scrub",
     "traits": "drop",  # Segment traits hold name/email/address by design
-    "context_location": "generalize",
+    "context_location": "generalize",  # country + region kept, city removed
+}
+
+# Which policies each field accepts; ``to_silver`` applies them (docs/privacy.md, "Field policies").
+# Identifiers become ``<name>_hash`` columns in silver, so "keep" is not an option for them.
+ALLOWED_POLICIES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ["page_url", "page_referrer", "page_title", "page_path", "search_term", "user_agent", "properties"],
+        frozenset({"keep", "drop", "scrub"}),
+    ),
+    **dict.fromkeys(["user_id", "anonymous_id", "device_id", "session_id"], frozenset({"hash", "drop"})),
+    # e-mail / phone values under property keys that name them (``email``, ``customer_phone``, ...)
+    **dict.fromkeys(["email", "phone"], frozenset({"hash", "drop", "scrub"})),
+    "ip": frozenset({"generalize", "drop"}),
+    "traits": frozenset({"drop"}),  # silver has no traits column
+    "context_location": frozenset({"keep", "generalize", "drop"}),
 }
 
 
@@ -76,7 +92,7 @@ class PrivacyConfig(BaseModel):
         description="Per-entity minimum score; overrides score_threshold for that entity.",
     )
     phone_regions: list[str] = Field(
-        default_factory=lambda: ["US", "GB", "DE", "FR", "CA"],
+        default_factory=lambda: ["US", "GB", "DE", "FR", "CA", "ES", "JP"],
         description="Regions whose national formats are tried; E.164 (+CC...) is found for every region.",
     )
     default_phone_region: str = Field(
@@ -93,6 +109,23 @@ class PrivacyConfig(BaseModel):
     field_policies: dict[str, FieldPolicy] = Field(default_factory=lambda: dict(DEFAULT_FIELD_POLICIES))
     k_anonymity: int = Field(default=10, ge=1, description="Minimum group size for published aggregates.")
     ner_batch_size: int = Field(default=64, ge=1, description="Texts per spaCy nlp.pipe batch.")
+    max_value_chars: int = Field(
+        default=20_000,
+        ge=100,
+        description="Property values longer than this are replaced whole by <OVERSIZED_VALUE> "
+        "(base64 blobs; spaCy refuses texts over 1,000,000 characters).",
+    )
+
+    @field_validator("field_policies")
+    @classmethod
+    def _allowed_policies(cls, value: dict[str, FieldPolicy]) -> dict[str, FieldPolicy]:
+        for name, policy in value.items():
+            allowed = ALLOWED_POLICIES.get(name)
+            if allowed is None:
+                raise ValueError(f"{name}: unknown field; known: {sorted(ALLOWED_POLICIES)}")
+            if policy not in allowed:
+                raise ValueError(f"{name}: policy {policy!r} not allowed; allowed: {sorted(allowed)}")
+        return value
 
     @field_validator("entity_score_thresholds")
     @classmethod
@@ -123,6 +156,10 @@ class PrivacyConfig(BaseModel):
         if bad:
             raise ValueError(f"entities: unsupported {bad}; supported: {sorted(SUPPORTED_ENTITIES)}")
         return self
+
+    def policy_for(self, name: str) -> FieldPolicy:
+        """The field's policy; fields not listed get the built-in default."""
+        return self.field_policies.get(name, DEFAULT_FIELD_POLICIES.get(name, "keep"))
 
     def threshold_for(self, entity: str) -> float:
         return self.entity_score_thresholds.get(entity, self.score_threshold)

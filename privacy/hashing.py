@@ -93,3 +93,37 @@ def normalize_phone_column(col: Column, default_region: str = "US") -> Column:
         )
 
     return normalize_phones(col)
+
+
+# Identifier types a person can be looked up by (``forget``) and identity stores as identifier_type.
+IDENTIFIER_TYPES = ("email", "phone", "user_id", "anonymous_id", "device_id")
+
+
+def normalize_identifier(identifier_type: str, value: str | None, default_region: str = "US") -> str | None:
+    """The form that is hashed for an identifier: e-mail lower-cased, phone E.164, ids trimmed.
+
+    Identity (``identity_map.identifier_hash``), silver (``*_hash`` columns) and ``forget`` all hash
+    this form with ``keyed_hash``, so the same identifier gives the same hash everywhere.
+    """
+    if identifier_type == "email":
+        return normalize_email(value)
+    if identifier_type == "phone":
+        return normalize_phone(value, default_region)
+    if identifier_type not in IDENTIFIER_TYPES and identifier_type != "session_id":
+        raise ValueError(f"unknown identifier type {identifier_type!r}; known: {', '.join(IDENTIFIER_TYPES)}")
+    if value is None:
+        return None
+    trimmed = value.strip(_TRIM_CHARS)
+    return trimmed or None
+
+
+def normalize_identifier_column(identifier_type: str, col: Column, default_region: str = "US") -> Column:
+    """Spark expression equal to ``normalize_identifier`` (phone: a pandas UDF, the rest pure Spark)."""
+    if identifier_type == "email":
+        return normalize_email_column(col)
+    if identifier_type == "phone":
+        return normalize_phone_column(col, default_region)
+    if identifier_type not in IDENTIFIER_TYPES and identifier_type != "session_id":
+        raise ValueError(f"unknown identifier type {identifier_type!r}; known: {', '.join(IDENTIFIER_TYPES)}")
+    trimmed = F.regexp_replace(col, _TRIM_REGEX, "")
+    return F.when(trimmed != "", trimmed)

@@ -6,6 +6,7 @@ batches: each distinct string of a batch is analyzed once, strings the pre-filte
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 import pandas as pd
@@ -14,8 +15,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
 
 from privacy.config import PrivacyConfig
-from privacy.engine import ScrubResult, get_engine
-from privacy.urls import scrub_url_counted
+from privacy.engine import PrivacyEngine, ScrubResult, get_engine
+from privacy.urls import free_text_values, replace_free_text_values, scrub_url_counted
 
 PII_COUNTS_COLUMN = "pii_entity_counts"
 PII_COUNTS_TYPE = "array<struct<field:string,entity_type:string,count:int>>"
@@ -84,7 +85,8 @@ def _scrub_column(col: Column, url: bool, config_json: str) -> Column:
         rows = texts.tolist()
         present = [index for index, text in enumerate(rows) if isinstance(text, str)]
         values = [rows[index] for index in present]
-        results = _scrub_urls(values) if url else get_engine(_config(config_json)).scrub_batch(values)
+        engine = get_engine(_config(config_json))
+        results = scrub_urls_batch(values, engine) if url else engine.scrub_batch(values)
         scrubbed: list[str | None] = [None] * len(rows)
         counts: list[list[dict[str, object]]] = [[] for _ in rows]
         for index, result in zip(present, results, strict=True):
@@ -98,9 +100,24 @@ def _scrub_column(col: Column, url: bool, config_json: str) -> Column:
     return scrub_batch(col)
 
 
-def _scrub_urls(urls: list[str]) -> list[ScrubResult]:
+def scrub_urls_batch(urls: list[str], engine: PrivacyEngine) -> list[ScrubResult]:
+    """URL rules, then the analyzer on the decoded free-text query values (``?q=gift+for+maria+lopez``).
+
+    Each distinct URL and each distinct free-text value of the batch is processed once.
+    """
     distinct = {url: scrub_url_counted(url) for url in dict.fromkeys(urls)}
-    return [ScrubResult(distinct[url][0], dict(distinct[url][1])) for url in urls]
+    texts = list(dict.fromkeys(v for text, _ in distinct.values() for v in free_text_values(text)))
+    found = dict(zip(texts, engine.scrub_batch(texts), strict=True))
+    results: dict[str, ScrubResult] = {}
+    for url, (text, counts) in distinct.items():
+        counts = Counter(counts)
+        values = [v for v in free_text_values(text) if found[v].entity_counts]
+        if values:
+            for value in values:
+                counts.update(found[value].entity_counts)
+            text = replace_free_text_values(text, {v: found[v].text for v in values})
+        results[url] = ScrubResult(text, dict(counts))
+    return [results[url] for url in urls]
 
 
 @lru_cache(maxsize=8)

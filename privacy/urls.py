@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import SplitResult, unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 import phonenumbers
 
@@ -197,3 +197,40 @@ def looks_like_phone(candidate: str) -> bool:
         if phonenumbers.is_valid_number(number):
             return True
     return False
+
+
+# Query keys whose values are typed by people (site search, feedback): their decoded text goes
+# through the analyzer (names), not just the value rules. Matched on the whole key, lower-cased.
+FREE_TEXT_KEYS = frozenset(
+    {"q", "query", "search", "search_term", "searchterm", "term", "s", "k", "keyword", "keywords",
+     "text", "message", "msg", "comment", "note", "notes", "wd"}
+)  # fmt: skip
+
+
+def free_text_values(url: str) -> list[str]:
+    """Decoded values of the free-text query keys of ``url`` (what the analyzer should read)."""
+    if not url or "?" not in url:
+        return []
+    query = url.split("?", 1)[1].split("#", 1)[0]
+    values = []
+    for pair in query.split("&"):
+        key, sep, value = pair.partition("=")
+        if sep and value and key.lower() in FREE_TEXT_KEYS and "%3C" not in value:
+            values.append(unquote_plus(value))
+    return values
+
+
+def replace_free_text_values(url: str, scrubbed: dict[str, str]) -> str:
+    """``url`` with each free-text value whose scrubbed text differs re-encoded from ``scrubbed``."""
+    base, _, rest = url.partition("?")
+    query, hash_sign, fragment = rest.partition("#")
+    pairs = []
+    for pair in query.split("&"):
+        key, sep, value = pair.partition("=")
+        if sep and value and key.lower() in FREE_TEXT_KEYS:
+            decoded = unquote_plus(value)
+            new = scrubbed.get(decoded, decoded)
+            if new != decoded:
+                value = quote_plus(new, safe="")
+        pairs.append(f"{key}{sep}{value}")
+    return f"{base}?{'&'.join(pairs)}{hash_sign}{fragment}"
