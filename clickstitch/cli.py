@@ -194,14 +194,14 @@ def _tables(args: argparse.Namespace) -> int:
 def _print_tables(lake) -> None:  # type: ignore[no-untyped-def]
     from lakehouse import TABLES
 
-    print(f"{'table':<18} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
+    print(f"{'table':<22} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
     for spec in TABLES.values():
         if not lake.exists(spec):
-            print(f"{spec.name:<18} {'-':>7} {'-':>10} {'-':>6}  (not created yet)")
+            print(f"{spec.name:<22} {'-':>7} {'-':>10} {'-':>6}  (not created yet)")
             continue
         info = lake.info(spec)
         when = f"{info.last_commit:%Y-%m-%d %H:%M:%S}" if info.last_commit else "-"
-        print(f"{info.name:<18} {info.version:>7} {info.rows:>10} {info.files:>6}  {when}")
+        print(f"{info.name:<22} {info.version:>7} {info.rows:>10} {info.files:>6}  {when}")
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -71,9 +71,14 @@ def transform_batch(parsed: DataFrame, config: ClickstitchConfig, batch: BatchCo
 class BatchSink(Protocol):
     """How a driver commits a batch's outputs."""
 
-    driver: str
-    writer_id: str
-    batch_number: int
+    @property
+    def driver(self) -> str: ...
+
+    @property
+    def writer_id(self) -> str: ...
+
+    @property
+    def batch_number(self) -> int: ...
 
     def in_scope(self, event_date: F.Column) -> F.Column: ...
 

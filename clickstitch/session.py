@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
@@ -78,7 +79,8 @@ def build_spark(config: ClickstitchConfig) -> SparkSession:
         builder = builder.config("spark.driver.memory", config.spark.driver_memory)
         builder = builder.config("spark.ui.enabled", str(config.spark.ui_enabled).lower())
         builder = builder.config("spark.sql.shuffle.partitions", str(config.spark.shuffle_partitions))
-        builder = builder.config("spark.driver.extraJavaOptions", "-Dlog4j2.level=WARN")
+        log4j = Path(__file__).with_name("log4j2.properties")
+        builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
     if config.lake.backend == "delta-spark":
         builder = builder.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         builder = builder.config(

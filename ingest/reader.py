@@ -15,7 +15,7 @@ read_error, read_detail.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -83,7 +83,7 @@ def read_lines(spark: SparkSession, files: list[LandingFile], config: IngestConf
         listing = listing.repartition(min(len(rows), spark.sparkContext.defaultParallelism * 4), "source_file")
     limits = ReadLimits.from_config(config)
 
-    def split_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def split_files(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for file in batch.to_pylist():
                 yield from _file_batches(file, limits)
@@ -132,7 +132,7 @@ class _LineBatcher:
             bad_utf8: set[int] = set()
         except pa.ArrowInvalid:
             bad_utf8 = set()
-            decoded = []
+            decoded: list[str | None] = []
             for i, line in enumerate(self.lines):
                 try:
                     decoded.append(line.decode("utf-8"))

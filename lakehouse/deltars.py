@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction
-from deltalake.transaction import AddAction
+from deltalake.transaction import AddAction, RemoveAction
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import to_arrow_schema
 
@@ -119,7 +119,10 @@ class DeltaRsBackend:
         low, high = partition_range
         table = self._table(spec)
         actions = self._stage_files(spec, df)
-        outside = [a.path for a in actions if not (low <= str(a.partition_values[column]) <= high)]
+        outside = [
+            a.path for a in actions
+            if isinstance(a, AddAction) and not (low <= str(a.partition_values[column]) <= high)
+        ]
         if outside:
             raise ValueError(f"{spec.name}: rows outside {column} in [{low}, {high}]: {outside[:3]}")
         table.create_write_transaction(
@@ -168,7 +171,7 @@ class DeltaRsBackend:
         return [_commit(entry) for entry in reversed(self._table(spec).history())]
 
     # -- internals ----------------------------------------------------------------------------
-    def _stage_files(self, spec: TableSpec, df: DataFrame) -> list[AddAction]:
+    def _stage_files(self, spec: TableSpec, df: DataFrame) -> list[AddAction | RemoveAction]:
         """Let Spark write the rows as Parquet, move the files into the table, describe them."""
         table_dir = self.path(spec)
         staging = table_dir / "_staging" / uuid.uuid4().hex
@@ -176,7 +179,7 @@ class DeltaRsBackend:
         if spec.partition_by:
             writer = writer.partitionBy(*spec.partition_by)
         writer.parquet(f"file://{staging}")
-        actions = []
+        actions: list[AddAction | RemoveAction] = []
         for staged in sorted(staging.rglob("*.parquet")):
             relative_dir = staged.parent.relative_to(staging)
             target = table_dir / relative_dir / staged.name
@@ -212,8 +215,8 @@ def _partition_values(relative_dir: Path, partition_by: Sequence[str]) -> dict[s
     return values
 
 
-def _rows(actions: list[AddAction]) -> int:
-    return sum(json.loads(a.stats)["numRecords"] for a in actions)
+def _rows(actions: list[AddAction | RemoveAction]) -> int:
+    return sum(json.loads(a.stats)["numRecords"] for a in actions if isinstance(a, AddAction))
 
 
 def _commit_properties(writer_id: str, batch_id: int) -> CommitProperties:

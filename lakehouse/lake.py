@@ -63,7 +63,7 @@ class Lakehouse:
             result = WriteResult(spec.name, False, self.info(spec).version, 0)
             _log_write(result, writer_id, batch_id)
             return result
-        partitions = None
+        partitions: dict[str, Sequence[str]] | None = None
         if spec.partition_by:
             column = spec.partition_by[0]
             values = [r[0] for r in df.select(column).distinct().collect() if r[0] is not None]
