@@ -46,7 +46,9 @@ def main() -> int:
     landing = out / "exports" / "landing"
     size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
 
-    config = load_config().with_overrides({"landing": str(landing), "lake.root": str(out / "lake")})
+    config = load_config(environ={"CLICKSTITCH_HASH_KEY": "bench-only-key"}).with_overrides(
+        {"landing": str(landing), "lake.root": str(out / "lake")}
+    )
     spark = build_spark(config)
 
     floor_times, pipeline_times = [], []

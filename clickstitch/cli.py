@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import secrets
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from clickstitch.config import ClickstitchConfig, load_config
+from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig, load_config
 from clickstitch.errors import ClickstitchError
 
 log = logging.getLogger("clickstitch")
@@ -140,9 +142,11 @@ def _session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
 
 def _stream(args: argparse.Namespace) -> int:
     from clickstitch.drivers import check_landing, start_stream
+    from clickstitch.pipeline import hash_key_of
 
     config = _config(args)
     check_landing(config.landing)
+    hash_key_of(config)
     spark, lake = _session(config)
     query = start_stream(spark, lake, config, available_now=args.available_now)
     try:
@@ -158,11 +162,13 @@ def _stream(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     from clickstitch.drivers import check_landing, run_backfill
+    from clickstitch.pipeline import hash_key_of
 
     config = _config(args)
     if args.last < args.first:
         raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
     check_landing(config.landing)
+    hash_key_of(config)
     spark, lake = _session(config)
     report = run_backfill(spark, lake, config, args.first, args.last)
     print(f"backfill {args.first}..{args.last}: {report.input_records} records -> {report.bronze_records} events, "
@@ -213,7 +219,14 @@ def _demo(args: argparse.Namespace) -> int:
     start = date(2026, 10, 1)
     generator.generate(out, persons=args.persons, days=args.days, seed=args.seed, start_date=start,
                        edge_cases=True, progress=log.info)
-    config = load_config(args.config).with_overrides(
+    environ = dict(os.environ)
+    if HASH_KEY_ENV not in environ:  # a demo key of its own, kept with the demo so reruns hash alike
+        key_file = out / "hash.key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        environ["CLICKSTITCH__SECRETS__HASH_KEY_FILE"] = str(key_file)
+    config = load_config(args.config, environ).with_overrides(
         {"landing": str(out / "landing"), "lake.root": str(args.lake or out / "lake"),
          "stream.checkpoint_dir": str((args.lake or out / "lake") / "_checkpoints" / "stream")}
     )

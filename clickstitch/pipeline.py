@@ -16,8 +16,10 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from botdetect import user_agent_signals
 from clickstitch import faults
-from clickstitch.config import ClickstitchConfig
+from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig
+from clickstitch.errors import ClickstitchError
 from ingest import (
     BatchContext,
     LandingFile,
@@ -27,18 +29,25 @@ from ingest import (
     read_lines,
     valid_events,
 )
-from lakehouse import DEAD_LETTER, EVENTS_BRONZE, INGEST_BATCHES, Lakehouse, WriteResult
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, TableSpec, WriteResult
 from lakehouse.schemas import INGEST_BATCH_SCHEMA
+from privacy import PII_COUNTS_COLUMN, audit_rows, to_silver
+from privacy.tables import PRIVACY_AUDIT
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BatchOutputs:
-    """What one batch produces. events: EVENT_SCHEMA (one row per event_id); dead: DEAD_LETTER_SCHEMA."""
+    """What one batch produces.
+
+    events: EVENT_SCHEMA, one row per event_id (bronze); dead: DEAD_LETTER_SCHEMA;
+    silver: SILVER_EVENT_SCHEMA plus ``pii_entity_counts`` (for privacy_audit).
+    """
 
     events: DataFrame
     dead: DataFrame
+    silver: DataFrame
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,23 @@ class BatchReport:
         return self.input_records == accounted
 
 
-def transform_batch(parsed: DataFrame, config: ClickstitchConfig, batch: BatchContext) -> BatchOutputs:
+def transform_batch(
+    parsed: DataFrame, config: ClickstitchConfig, batch: BatchContext, hash_key: bytes
+) -> BatchOutputs:
     """The shared transform. Needs: ingest.parse_events output. Later stages plug in here."""
     events = parsed.transform(valid_events).transform(dedupe_events)
     dead = dead_letters(parsed, config.ingest.dead_letter_raw_chars, batch.ingested_at)
-    return BatchOutputs(events=events, dead=dead)
+    silver = events.transform(user_agent_signals).transform(to_silver, config.privacy, hash_key)
+    return BatchOutputs(events=events, dead=dead, silver=silver)
+
+
+def hash_key_of(config: ClickstitchConfig) -> bytes:
+    """The keyed-hash secret; silver cannot be written without it."""
+    if config.secrets.hash_key is None:
+        raise ClickstitchError(
+            f"no hashing key: set {HASH_KEY_ENV} or secrets.hash_key_file (identifiers in silver are keyed hashes)"
+        )
+    return config.secrets.hash_key.get_secret_value().encode()
 
 
 class BatchSink(Protocol):
@@ -82,7 +103,7 @@ class BatchSink(Protocol):
 
     def in_scope(self, event_date: F.Column) -> F.Column: ...
 
-    def write_events(self, lake: Lakehouse, events: DataFrame) -> WriteResult: ...
+    def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult: ...
 
 
 @dataclass(frozen=True)
@@ -96,8 +117,8 @@ class StreamSink:
     def in_scope(self, event_date: F.Column) -> F.Column:
         return F.lit(True)
 
-    def write_events(self, lake: Lakehouse, events: DataFrame) -> WriteResult:
-        return lake.append_new_keys(EVENTS_BRONZE, events, self.writer_id, self.batch_number)
+    def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult:
+        return lake.append_new_keys(table, events, self.writer_id, self.batch_number)
 
 
 @dataclass(frozen=True)
@@ -113,10 +134,10 @@ class BackfillSink:
     def in_scope(self, event_date: F.Column) -> F.Column:
         return event_date.between(F.lit(self.first), F.lit(self.last))
 
-    def write_events(self, lake: Lakehouse, events: DataFrame) -> WriteResult:
+    def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult:
         in_range = events.where(self.in_scope(F.col("event_date")))
         bounds = (self.first.isoformat(), self.last.isoformat())
-        return lake.replace_partitions(EVENTS_BRONZE, in_range, bounds, self.writer_id, self.batch_number)
+        return lake.replace_partitions(table, in_range, bounds, self.writer_id, self.batch_number)
 
 
 def run_batch(
@@ -128,6 +149,7 @@ def run_batch(
 ) -> BatchReport:
     """Read, transform and commit one batch of files. Safe to re-run after a crash (replay)."""
     batch = BatchContext(f"{sink.writer_id}-{sink.batch_number}", datetime.now(UTC))
+    hash_key = hash_key_of(config)
     if _already_committed(lake, sink):
         log.info("batch %s already committed, nothing to do", batch.batch_id)
         return _committed_report(lake, batch.batch_id)
@@ -141,9 +163,15 @@ def run_batch(
             "batch %s: %d records, %d valid, %d rejected, %d outside the range",
             batch.batch_id, counts["input"], counts["valid"], counts["rejected"], counts["out_of_range"],
         )
-        outputs = transform_batch(parsed, config, batch)
+        outputs = transform_batch(parsed, config, batch, hash_key)
         bronze = sink.write_events(lake, outputs.events)
         faults.after_write(EVENTS_BRONZE.name, sink.batch_number)
+        # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
+        silver = outputs.silver.persist(StorageLevel.MEMORY_AND_DISK)
+        sink.write_events(lake, silver.drop(PII_COUNTS_COLUMN), EVENTS_SILVER)
+        faults.after_write(EVENTS_SILVER.name, sink.batch_number)
+        lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
+        silver.unpersist()
         dead = outputs.dead.where(sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
         lake.append_new_keys(DEAD_LETTER, dead, sink.writer_id, sink.batch_number)
         faults.after_write(DEAD_LETTER.name, sink.batch_number)

@@ -5,6 +5,7 @@ from lakehouse.lake import Lakehouse, open_lakehouse
 from lakehouse.registry import (
     DEAD_LETTER,
     EVENTS_BRONZE,
+    EVENTS_SILVER,
     INGEST_BATCHES,
     TABLES,
     TableSpec,
@@ -15,6 +16,7 @@ from lakehouse.registry import (
 __all__ = [
     "DEAD_LETTER",
     "EVENTS_BRONZE",
+    "EVENTS_SILVER",
     "INGEST_BATCHES",
     "TABLES",
     "Commit",

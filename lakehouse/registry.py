@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pyspark.sql.types import StructType
 
-from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA, INGEST_BATCH_SCHEMA
+from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA, INGEST_BATCH_SCHEMA, SILVER_EVENT_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,19 @@ INGEST_BATCHES = TableSpec(
     "+ out of range.",
 )
 
-TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES)}
+EVENTS_SILVER = TableSpec(
+    name="events_silver",
+    schema=SILVER_EVENT_SCHEMA,
+    keys=("event_id",),
+    partition_by=("event_date",),
+    layer="silver",
+    description="Bronze events after the privacy field policies: keyed hashes instead of identifiers, "
+    "generalized IPs, scrubbed free text; with user-agent and bot columns.",
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec for spec in (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES, EVENTS_SILVER)
+}
 
 
 def table_spec(name: str) -> TableSpec:

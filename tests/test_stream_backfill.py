@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 import generator
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
-from lakehouse import DEAD_LETTER, EVENTS_BRONZE, INGEST_BATCHES, Lakehouse, open_lakehouse
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, open_lakehouse
 from tests.frames import assert_same_rows, frozen_rows
 
 pytestmark = pytest.mark.slow
@@ -34,6 +35,7 @@ RANGE = (date(2026, 9, 30), date(2026, 10, 3))
 VOLATILE = {
     EVENTS_BRONZE.name: ["batch_id", "ingested_at"],
     DEAD_LETTER.name: ["batch_id", "recorded_at"],
+    EVENTS_SILVER.name: ["batch_id", "ingested_at"],
 }
 # generator's malformed kinds -> the dead-letter reason they must get
 EXPECTED_REASON = {
@@ -86,6 +88,13 @@ def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) 
         "out_of_range"]
     assert batch["bronze_records"] == bronze.count()
 
+    # Silver holds the same events, with keyed hashes where bronze has raw identifiers and IPs.
+    silver = backfilled.read(EVENTS_SILVER)
+    assert silver.count() == bronze.count()
+    raw_ids = bronze.select(F.col("anonymous_id").alias("value")).union(bronze.select("ip")).where("value is not null")
+    for column in ("anonymous_id_hash", "ip_prefix", "session_id_hash"):
+        assert silver.join(raw_ids, silver[column] == raw_ids["value"]).count() == 0, column
+
     dead = {(r["source_file"], r["source_line"]): r["reason"] for r in backfilled.read(DEAD_LETTER).collect()}
     with open(exports / "truth/malformed.csv", newline="") as handle:
         malformed = list(csv.DictReader(handle))
@@ -133,7 +142,8 @@ def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports
 
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "CLICKSTITCH__STREAM__MAX_FILES_PER_TRIGGER": "2",
-           "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2"}
+           "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
+           "CLICKSTITCH_HASH_KEY": "test-only-hash-key"}  # the key of the in-process tests (conftest)
     env.pop(CRASH_ENV, None)
     if crash_after:
         env[CRASH_ENV] = crash_after
