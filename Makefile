@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: help install dev demo test test-fast lint bench check-python check-java clean
+.PHONY: help install dev demo test test-fast test-heavy lint bench check-python check-java clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,11 +35,14 @@ check-java: $(VENV)/.installed
 demo: check-java  ## generate sample exports, run the whole pipeline, print every table
 	$(VENV)/bin/clickstitch demo --out demo
 
-test: dev check-java  ## run the test suite
-	$(PY) -m pytest
+test: dev check-java  ## run the test suite (what CI runs)
+	$(PY) -m pytest -m "not heavy"
 
 test-fast: dev check-java  ## the suite without the slow end-to-end tests
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow and not heavy"
+
+test-heavy: dev check-java  ## the long accuracy runs (thousands of generated persons)
+	$(PY) -m pytest -m heavy
 
 lint: dev  ## ruff and mypy
 	$(VENV)/bin/ruff check .

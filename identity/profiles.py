@@ -1,0 +1,98 @@
+"""customer_profiles: one row per person from events_bronze resolved through identity_map."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from identity.identifiers import IDENTIFIER_TYPES, event_identifiers
+from identity.schemas import CUSTOMER_PROFILE_SCHEMA
+from identity.stitch import hash_key
+from identity.store import current_map, event_persons
+from identity.tables import CUSTOMER_PROFILES
+from lakehouse import EVENTS_BRONZE, Lakehouse, WriteResult
+
+if TYPE_CHECKING:
+    from clickstitch.config import ClickstitchConfig
+
+PROFILES_WRITER = "identity-profiles"
+
+
+def profile_bucket(person_id: F.Column) -> F.Column:
+    """customer_profiles partition: the first hex digit after the ``per_`` prefix (16 buckets)."""
+    return F.substring(person_id, 5, 1)
+
+
+def build_profiles(events: DataFrame, persons: DataFrame, mapping: DataFrame) -> DataFrame:
+    """Profiles of the persons in ``persons``.
+
+    events: EVENT_SCHEMA rows; persons: (event_id, person_id); mapping: current identity_map rows.
+    Gives CUSTOMER_PROFILE_SCHEMA (revenue and bot columns null: later stages fill them).
+    """
+    latest = F.col("event_time")
+    activity = events.join(persons, on="event_id").groupBy("person_id").agg(
+        F.min("event_time").alias("first_seen"),
+        F.max("event_time").alias("last_seen"),
+        F.count_distinct("session_id").alias("sessions"),
+        F.count(F.lit(1)).alias("events"),
+        F.count_distinct("order_id").alias("orders"),
+        F.max_by("device_category", F.when(F.col("device_category").isNotNull(), latest)).alias("last_device"),
+        F.max_by("browser", F.when(F.col("browser").isNotNull(), latest)).alias("last_browser"),
+        F.max_by("country", F.when(F.col("country").isNotNull(), latest)).alias("last_country"),
+        *[
+            F.max_by(F.col("consent")[k].try_cast("boolean"),
+                     F.when(F.col("consent")[k].isNotNull(), latest)).alias(f"consent_{k}")
+            for k in ("analytics", "advertising")
+        ],
+    )
+    counts = mapping.groupBy("person_id").agg(
+        *[F.count_if(F.col("identifier_type") == t).alias(f"{t}s") for t in IDENTIFIER_TYPES]
+    ).withColumnRenamed("user_ids", "user_ids")
+    now = F.lit(datetime.now(UTC)).cast("timestamp")
+    return activity.join(counts, on="person_id", how="left").select(
+        *[
+            (now if f.name == "updated_at" else profile_bucket(F.col("person_id")) if f.name == "bucket"
+             else F.col(f.name) if f.name in ("person_id", "first_seen", "last_seen", "last_device", "last_browser",
+                                              "last_country", "consent_analytics", "consent_advertising")
+             or f.name in _COUNT_COLUMNS else F.lit(None)).cast(f.dataType).alias(f.name)
+            for f in CUSTOMER_PROFILE_SCHEMA.fields
+        ]
+    )
+
+
+_COUNT_COLUMNS = {"user_ids", "anonymous_ids", "device_ids", "emails", "phones", "sessions", "events", "orders"}
+
+
+def refresh_profiles(
+    spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, person_ids: DataFrame | None = None
+) -> WriteResult:
+    """Rebuild the profiles of ``person_ids`` (column person_id; all persons when None).
+
+    Persons that no longer exist (merged away) lose their row. Written by replacing the profile
+    buckets the persons fall in (Spark writes them; no MERGE into the table).
+    """
+    mapping = current_map(lake).localCheckpoint(eager=True)
+    events = lake.read(EVENTS_BRONZE)
+    identifiers = event_identifiers(events, hash_key(config), config.identity)
+    persons = event_persons(identifiers, mapping)
+    batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1
+    if person_ids is None:
+        fresh = build_profiles(events, persons, mapping)
+        return lake.replace_partitions(CUSTOMER_PROFILES, fresh, ("0", "f"), PROFILES_WRITER, batch)
+    wanted = person_ids.select("person_id").distinct().localCheckpoint(eager=True)
+    fresh = build_profiles(
+        events,
+        persons.join(wanted, on="person_id", how="left_semi"),
+        mapping.join(wanted, on="person_id", how="left_semi"),
+    ).localCheckpoint(eager=True)
+    buckets = sorted(r[0] for r in wanted.select(profile_bucket(F.col("person_id"))).distinct().collect() if r[0])
+    if not buckets:
+        return WriteResult(CUSTOMER_PROFILES.name, False, lake.info(CUSTOMER_PROFILES).version, 0)
+    low, high = buckets[0], buckets[-1]
+    span = [format(n, "x") for n in range(int(low, 16), int(high, 16) + 1)]
+    kept = lake.read(CUSTOMER_PROFILES, {"bucket": span}).join(wanted, on="person_id", how="left_anti")
+    rows = kept.unionByName(fresh).localCheckpoint(eager=True)
+    return lake.replace_partitions(CUSTOMER_PROFILES, rows, (low, high), PROFILES_WRITER, batch)

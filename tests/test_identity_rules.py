@@ -1,0 +1,171 @@
+"""Identity stitching on small hand-made graphs: identifiers, merge protection, components, replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from clickstitch.config import ClickstitchConfig
+from identity import (
+    IDENTITY_CONFLICTS,
+    IDENTITY_MAP,
+    IDENTITY_MERGES,
+    connected_components,
+    current_map,
+    event_identifiers,
+    stitch_batch,
+)
+from identity.stitch import hash_key
+from lakehouse import open_lakehouse
+from lakehouse.schemas import EVENT_SCHEMA
+from privacy.hashing import keyed_hash
+
+KEY = b"test-only-hash-key"
+DAY = date(2026, 10, 1)
+
+
+def event(n: int, anonymous_id: str | None = None, user_id: str | None = None, device_id: str | None = None,
+          traits: dict[str, str] | None = None, properties: dict[str, str] | None = None,
+          country: str = "United States") -> dict:
+    row = {name: None for name in EVENT_SCHEMA.fieldNames()}
+    row.update(event_id=f"e{n}", source="segment", event_type="track", event_name="x",
+               event_time=datetime(2026, 10, 1, 10, n % 60, tzinfo=UTC), anonymous_id=anonymous_id,
+               user_id=user_id, device_id=device_id, traits=traits, properties=properties, country=country,
+               session_id=f"s{n}", event_date=DAY)
+    return row
+
+
+def frame(spark: SparkSession, rows: list[dict]):
+    return spark.createDataFrame([tuple(r[f] for f in EVENT_SCHEMA.fieldNames()) for r in rows], EVENT_SCHEMA)
+
+
+@pytest.fixture
+def config(test_config: ClickstitchConfig, lake_root: Path) -> ClickstitchConfig:
+    return test_config.with_overrides({"lake.root": str(lake_root)})
+
+
+def test_identifiers_are_normalized_and_hashed(spark: SparkSession, test_config: ClickstitchConfig) -> None:
+    rows = [
+        event(1, anonymous_id="a1", traits={"email": " Ann@Example.COM ", "phone": "(206) 555-3887"}),
+        event(2, anonymous_id="a2", properties={"email": "ann@example.com", "phone": "030 58915113"},
+              country="Germany"),
+        event(3, anonymous_id="a3", traits={"customer_email": "no-at-sign"}),
+    ]
+    got = {
+        (r.event_id, r.identifier_type, r.identifier_hash)
+        for r in event_identifiers(frame(spark, rows), KEY, test_config.identity).collect()
+    }
+    h = lambda v: keyed_hash(v, KEY)  # noqa: E731
+    assert got == {
+        ("e1", "anonymous_id", h("a1")), ("e1", "email", h("ann@example.com")), ("e1", "phone", h("+12065553887")),
+        ("e2", "anonymous_id", h("a2")), ("e2", "email", h("ann@example.com")), ("e2", "phone", h("+493058915113")),
+        ("e3", "anonymous_id", h("a3")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("edges", "expected"),
+    [
+        ([("b", "a"), ("c", "b"), ("e", "d")], {"a": "a", "b": "a", "c": "a", "d": "d", "e": "d", "f": "f"}),
+        ([("a", "f"), ("f", "e"), ("e", "d"), ("d", "c"), ("c", "b")], {n: "a" for n in "abcdef"}),
+        ([], {n: n for n in "abcdef"}),
+    ],
+)
+def test_connected_components_label_with_smallest_node(spark: SparkSession, edges, expected) -> None:
+    nodes = spark.createDataFrame([(n,) for n in "abcdef"], "node string")
+    links = spark.createDataFrame(edges, "src string, dst string")
+    labels = connected_components(nodes, links).labels
+    assert {r.node: r.component for r in labels.collect()} == expected
+
+
+def persons(lake, config, **identifiers: str) -> dict[str, str]:
+    mapping = {(r.identifier_type, r.identifier_hash): r.person_id for r in current_map(lake).collect()}
+    return {name: mapping.get((name.rstrip("0123456789"), keyed_hash(v, KEY))) for name, v in identifiers.items()}
+
+
+@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+def test_shared_computer_stays_separate_persons(spark: SparkSession, config: ClickstitchConfig) -> None:
+    lake = open_lakehouse(spark, config)
+    rows = [
+        event(1, anonymous_id="shared-cookie"),
+        event(2, anonymous_id="shared-cookie", user_id="u1"),
+        event(3, anonymous_id="shared-cookie", user_id="u2"),
+        event(4, anonymous_id="home-of-u1", user_id="u1"),
+        event(5, anonymous_id="home-of-u2", user_id="u2"),
+    ]
+    out = stitch_batch(spark, lake, frame(spark, rows), config, "w", 1)
+    p = persons(lake, config, user_id1="u1", user_id2="u2", anonymous_id1="home-of-u1",
+                anonymous_id2="home-of-u2", anonymous_id3="shared-cookie")
+    assert p["user_id1"] == p["anonymous_id1"] and p["user_id2"] == p["anonymous_id2"]
+    assert len({p["user_id1"], p["user_id2"], p["anonymous_id3"]}) == 3
+    by_event = {r.event_id: r.person_id for r in out.collect()}
+    assert by_event["e2"] == p["user_id1"] and by_event["e3"] == p["user_id2"] and by_event["e1"] == p["anonymous_id3"]
+    conflicts = lake.read(IDENTITY_CONFLICTS).where(F.col("src_hash") == keyed_hash("shared-cookie", KEY))
+    conflicts = conflicts.unionByName(
+        lake.read(IDENTITY_CONFLICTS).where(F.col("dst_hash") == keyed_hash("shared-cookie", KEY))
+    )
+    assert {r.rule for r in conflicts.collect()} == {"shared_identifier"}
+    assert "anonymous_id seen with 2 user ids" in conflicts.first().reason
+
+
+@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+def test_second_email_of_a_login_is_refused(spark: SparkSession, config: ClickstitchConfig) -> None:
+    lake = open_lakehouse(spark, config)
+    rows = [
+        event(1, anonymous_id="a", user_id="u", traits={"email": "main@example.com"}),
+        event(2, anonymous_id="a", user_id="u", traits={"email": "main@example.com"}),
+        event(3, anonymous_id="b", user_id="u", traits={"email": "other@example.com"}),
+    ]
+    stitch_batch(spark, lake, frame(spark, rows), config, "w", 1)
+    p = persons(lake, config, user_id="u", email1="main@example.com", email2="other@example.com")
+    assert p["user_id"] == p["email1"] != p["email2"]
+    rules = {r.rule for r in lake.read(IDENTITY_CONFLICTS).collect()}
+    assert "max_emails_per_user_id" in rules
+
+
+@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, config: ClickstitchConfig) -> None:
+    lake = open_lakehouse(spark, config)
+    first = [event(1, anonymous_id="phone-cookie"), event(2, anonymous_id="laptop-cookie")]
+    stitch_batch(spark, lake, frame(spark, first), config, "w", 1)
+    before = persons(lake, config, anonymous_id1="phone-cookie", anonymous_id2="laptop-cookie")
+    login = [event(10, anonymous_id="phone-cookie", user_id="u"), event(11, anonymous_id="laptop-cookie", user_id="u")]
+    stitch_batch(spark, lake, frame(spark, login), config, "w", 2)
+    after = persons(lake, config, anonymous_id1="phone-cookie", anonymous_id2="laptop-cookie", user_id="u")
+    assert after["anonymous_id1"] == after["anonymous_id2"] == after["user_id"] == before["anonymous_id1"]
+    merges = lake.read(IDENTITY_MERGES).collect()
+    assert [(m.old_person_id, m.new_person_id, m.kind) for m in merges] == [
+        (before["anonymous_id2"], before["anonymous_id1"], "merge")
+    ]
+    assert merges[0].cause_src_type is not None
+    versions = {t: lake.info(t).version for t in ("identity_edges", IDENTITY_MAP.name, IDENTITY_MERGES.name)}
+    replayed = stitch_batch(spark, lake, frame(spark, login), config, "w", 2)
+    assert {t: lake.info(t).version for t in versions} == versions
+    assert {r.person_id for r in replayed.collect()} == {before["anonymous_id1"]}
+    assert hash_key(config) == KEY
+
+
+def test_events_stitched_view_follows_the_current_map(spark: SparkSession) -> None:
+    from identity.schemas import IDENTITY_MAP_SCHEMA
+    from lakehouse.schemas import SILVER_EVENT_SCHEMA
+
+    t = datetime(2026, 10, 1, tzinfo=UTC)
+    rows = [
+        ("user_id", "hu", "per_new", t, "c", t, 2, "h"),
+        ("user_id", "hu", "per_old", t, "c", t, 1, "h"),
+        ("anonymous_id", "ha", "per_cookie", t, "c", t, 1, "h"),
+    ]
+    spark.createDataFrame(rows, IDENTITY_MAP_SCHEMA).createOrReplaceTempView("identity_map")
+    silver = []
+    for event_id, user, cookie in (("e1", "hu", "ha"), ("e2", None, "ha"), ("e3", None, "unknown")):
+        row = {f: None for f in SILVER_EVENT_SCHEMA.fieldNames()}
+        row.update(event_id=event_id, user_id_hash=user, anonymous_id_hash=cookie, person_id="per_at_ingest")
+        silver.append(tuple(row[f] for f in SILVER_EVENT_SCHEMA.fieldNames()))
+    spark.createDataFrame(silver, SILVER_EVENT_SCHEMA).createOrReplaceTempView("events_silver")
+    spark.sql((Path(__file__).parents[1] / "sql" / "events_stitched.sql").read_text())
+    got = {r.event_id: r.current_person_id for r in spark.table("events_stitched").collect()}
+    assert got == {"e1": "per_new", "e2": "per_cookie", "e3": "per_at_ingest"}
