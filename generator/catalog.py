@@ -70,6 +70,7 @@ class Catalog:
     _starts: dict[str, list[int]] = field(default_factory=dict)
     _by_product: dict[str, list[PriceSpan]] = field(default_factory=dict)
     _by_id: dict[str, Product] = field(default_factory=dict)
+    _last_fx_day: datetime.date | None = None
 
     def __post_init__(self) -> None:
         for span in self.spans:
@@ -78,6 +79,7 @@ class Catalog:
             rows.sort(key=lambda s: s.valid_from_us)
             self._starts[pid] = [s.valid_from_us for s in rows]
         self._by_id = {p.product_id: p for p in self.products}
+        self._last_fx_day = max((d for d, _ in self.fx), default=None)
 
     def product(self, product_id: str) -> Product:
         return self._by_id[product_id]
@@ -95,6 +97,9 @@ class Catalog:
         return convert(base, product.base_currency, currency, self.fx_rate_table(day_of(ts_us)))
 
     def fx_rate_table(self, day: datetime.date) -> dict[str, float]:
+        # A session running past midnight of the last day still converts with the last published rates.
+        if self._last_fx_day is not None and day > self._last_fx_day:
+            day = self._last_fx_day
         return {cur: self.fx[(day, cur)] for cur in CURRENCIES}
 
 
