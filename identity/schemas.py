@@ -8,18 +8,13 @@ from pyspark.sql.types import (
     DoubleType,
     LongType,
     StringType,
-    StructField,
-    StructType,
     TimestampType,
 )
 
-
-def _fields(*specs: tuple[str, object]) -> StructType:
-    return StructType([StructField(name, dtype, True) for name, dtype in specs])  # type: ignore[arg-type]
-
+from lakehouse.schemas import nullable_struct
 
 # One identifier seen on one event (intermediate, never stored): no raw value, only its keyed hash.
-EVENT_IDENTIFIER_SCHEMA = _fields(
+EVENT_IDENTIFIER_SCHEMA = nullable_struct(
     ("event_id", StringType()),
     ("event_time", TimestampType()),
     ("event_date", DateType()),
@@ -30,7 +25,7 @@ EVENT_IDENTIFIER_SCHEMA = _fields(
 
 # Append-only log of edge observations: one row per (edge, source, day, batch). An edge joins two
 # identifiers seen on the same event, ordered so src < dst; src == dst rows record a lone sighting.
-IDENTITY_EDGES_SCHEMA = _fields(
+IDENTITY_EDGES_SCHEMA = nullable_struct(
     ("src_type", StringType()),
     ("src_hash", StringType()),
     ("dst_type", StringType()),
@@ -45,7 +40,7 @@ IDENTITY_EDGES_SCHEMA = _fields(
 # Append-only log of assignments; the current person of an identifier is its row with the highest
 # map_version (compact_identity_map keeps only those). component_id: the cluster before merge
 # protection, used to scope incremental updates.
-IDENTITY_MAP_SCHEMA = _fields(
+IDENTITY_MAP_SCHEMA = nullable_struct(
     ("identifier_type", StringType()),
     ("identifier_hash", StringType()),
     ("person_id", StringType()),
@@ -56,7 +51,7 @@ IDENTITY_MAP_SCHEMA = _fields(
     ("bucket", StringType()),
 )
 
-IDENTITY_MERGES_SCHEMA = _fields(
+IDENTITY_MERGES_SCHEMA = nullable_struct(
     ("old_person_id", StringType()),
     ("new_person_id", StringType()),
     ("merged_at", TimestampType()),
@@ -69,7 +64,7 @@ IDENTITY_MERGES_SCHEMA = _fields(
     ("batch_number", LongType()),
 )
 
-IDENTITY_CONFLICTS_SCHEMA = _fields(
+IDENTITY_CONFLICTS_SCHEMA = nullable_struct(
     ("src_type", StringType()),
     ("src_hash", StringType()),
     ("dst_type", StringType()),
@@ -81,7 +76,7 @@ IDENTITY_CONFLICTS_SCHEMA = _fields(
     ("detected_at", TimestampType()),
 )
 
-CUSTOMER_PROFILE_SCHEMA = _fields(
+CUSTOMER_PROFILE_SCHEMA = nullable_struct(
     ("person_id", StringType()),
     ("user_ids", LongType()),
     ("anonymous_ids", LongType()),

@@ -20,11 +20,12 @@ from pyspark.sql.types import (
 )
 
 
-def _fields(*specs: tuple[str, object]) -> StructType:
+def nullable_struct(*specs: tuple[str, object]) -> StructType:
+    """A StructType of nullable fields from (name, type) pairs: how every table schema is declared."""
     return StructType([StructField(name, dtype, True) for name, dtype in specs])  # type: ignore[arg-type]
 
 
-ITEM_SCHEMA = _fields(
+ITEM_SCHEMA = nullable_struct(
     ("product_id", StringType()),
     ("product_name", StringType()),
     ("category", StringType()),
@@ -34,7 +35,7 @@ ITEM_SCHEMA = _fields(
 )
 
 # The canonical clickstream event both sources are normalized into (docs/tables.md).
-EVENT_SCHEMA = _fields(
+EVENT_SCHEMA = nullable_struct(
     ("event_id", StringType()),
     ("source", StringType()),
     ("event_type", StringType()),
@@ -74,7 +75,7 @@ EVENT_SCHEMA = _fields(
     ("event_date", DateType()),
 )
 
-DEAD_LETTER_SCHEMA = _fields(
+DEAD_LETTER_SCHEMA = nullable_struct(
     ("dead_letter_id", StringType()),
     ("source", StringType()),
     ("source_file", StringType()),
@@ -89,7 +90,7 @@ DEAD_LETTER_SCHEMA = _fields(
     ("recorded_at", TimestampType()),
 )
 
-INGEST_BATCH_SCHEMA = _fields(
+INGEST_BATCH_SCHEMA = nullable_struct(
     ("batch_id", StringType()),
     ("driver", StringType()),
     ("files", LongType()),
@@ -102,50 +103,31 @@ INGEST_BATCH_SCHEMA = _fields(
     ("finished_at", TimestampType()),
 )
 
+def _event_fields(*names: str) -> list[tuple[str, object]]:
+    return [(name, EVENT_SCHEMA[name].dataType) for name in names]
+
+
 # Silver events: bronze minus raw personal data, plus person, bot and user-agent columns.
 # Identifiers are keyed hashes (privacy.keyed_hash), free text is scrubbed, the IP generalized.
-SILVER_EVENT_SCHEMA = _fields(
-    ("event_id", StringType()),
-    ("source", StringType()),
-    ("event_type", StringType()),
-    ("event_name", StringType()),
-    ("event_time", TimestampType()),
+SILVER_EVENT_SCHEMA = nullable_struct(
+    *_event_fields("event_id", "source", "event_type", "event_name", "event_time"),
     ("person_id", StringType()),
     ("anonymous_id_hash", StringType()),
     ("user_id_hash", StringType()),
     ("device_id_hash", StringType()),
     ("session_id_hash", StringType()),
-    ("page_url", StringType()),
-    ("page_referrer", StringType()),
-    ("page_title", StringType()),
-    ("search_term", StringType()),
-    ("user_agent", StringType()),
+    *_event_fields("page_url", "page_referrer", "page_title", "search_term", "user_agent"),
     ("ua_browser", StringType()),
     ("ua_os", StringType()),
     ("ua_device", StringType()),
     ("ip_prefix", StringType()),
-    ("country", StringType()),
-    ("region", StringType()),
-    ("city", StringType()),
-    ("device_category", StringType()),
-    ("os", StringType()),
-    ("browser", StringType()),
-    ("traffic_source", StringType()),
-    ("traffic_medium", StringType()),
-    ("traffic_campaign", StringType()),
-    ("order_id", StringType()),
-    ("revenue", DoubleType()),
-    ("currency", StringType()),
-    ("items", ArrayType(ITEM_SCHEMA, True)),
-    ("properties", MapType(StringType(), StringType(), True)),
-    ("consent", MapType(StringType(), StringType(), True)),
+    *_event_fields(
+        "country", "region", "city", "device_category", "os", "browser", "traffic_source", "traffic_medium",
+        "traffic_campaign", "order_id", "revenue", "currency", "items", "properties", "consent",
+    ),
     ("bot_score", DoubleType()),
     ("is_bot", BooleanType()),
     ("bot_category", StringType()),
     ("bot_reasons", ArrayType(StringType(), True)),
-    ("source_file", StringType()),
-    ("source_line", LongType()),
-    ("batch_id", StringType()),
-    ("ingested_at", TimestampType()),
-    ("event_date", DateType()),
+    *_event_fields("source_file", "source_line", "batch_id", "ingested_at", "event_date"),
 )

@@ -17,20 +17,14 @@ from pyspark.sql.types import (
     LongType,
     MapType,
     StringType,
-    StructField,
-    StructType,
     TimestampType,
 )
 
 from lakehouse import TableSpec, register
+from lakehouse.schemas import nullable_struct
 from privacy.stages import PII_COUNTS_COLUMN
 
-
-def _fields(*specs: tuple[str, object]) -> StructType:
-    return StructType([StructField(name, dtype, True) for name, dtype in specs])  # type: ignore[arg-type]
-
-
-PRIVACY_AUDIT_SCHEMA = _fields(
+PRIVACY_AUDIT_SCHEMA = nullable_struct(
     ("batch_id", StringType()),
     ("field", StringType()),
     ("entity_type", StringType()),
@@ -39,7 +33,7 @@ PRIVACY_AUDIT_SCHEMA = _fields(
     ("rows", LongType()),
 )
 
-FORGET_RECEIPT_SCHEMA = _fields(
+FORGET_RECEIPT_SCHEMA = nullable_struct(
     ("receipt_id", StringType()),
     ("request_hash", StringType()),
     ("identifier_type", StringType()),
@@ -51,7 +45,7 @@ FORGET_RECEIPT_SCHEMA = _fields(
     ("completed_at", TimestampType()),
 )
 
-EVENTS_DAILY_K_ANON_SCHEMA = _fields(
+EVENTS_DAILY_K_ANON_SCHEMA = nullable_struct(
     ("event_date", DateType()),
     ("country", StringType()),
     ("device_category", StringType()),
