@@ -1,13 +1,26 @@
-"""Bot detection for clickstream events. This half: what the user agent alone says.
+"""Bot detection for clickstream events: user-agent and behavioural signals, one verdict per session.
 
 - ``classify_user_agent(ua)`` -> ``UserAgentVerdict`` for one UA string (cached per process).
-- ``user_agent_signals(df)``: the Spark stage adding the ``ua_*`` columns.
-- ``USER_AGENT_RULES``: the built-in rules by name; ``BotDetectConfig`` selects and weighs them.
+- ``user_agent_signals(df)``: the Spark stage adding the ``ua_*`` columns to events.
+- ``session_signals``, ``client_signals``: the behavioural signals (``botdetect.signals``).
+- ``session_verdicts(events, config)``: one verdict row per session; ``apply_verdicts`` puts
+  bot_score, is_bot, bot_category and bot_reasons on the events.
+- ``affected_sessions``, ``refresh_verdicts``: verdicts that do not depend on batch boundaries.
+- ``USER_AGENT_RULES``, ``BEHAVIOUR_RULES``: the built-in rules by name; ``BotDetectConfig``
+  selects, weighs and tunes them.
+- ``BOT_SESSIONS`` (``botdetect.tables``): the table of flagged sessions. Loaded on first use,
+  because the lakehouse imports the root config, which imports ``botdetect.config``.
 """
 
-from botdetect.config import BotDetectConfig, RuleSettings
+from typing import Any
+
+from botdetect.behaviour_rules import BEHAVIOUR_RULES, BehaviourRule
+from botdetect.config import BehaviourRuleSettings, BotDetectConfig, RuleSettings
 from botdetect.crawlers import Category
+from botdetect.refresh import affected_sessions, history_dates, read_history, refresh_verdicts
 from botdetect.rules import USER_AGENT_RULES, UserAgentRule
+from botdetect.schemas import SESSION_VERDICT_SCHEMA
+from botdetect.signals import client_signals, session_signals
 from botdetect.user_agent import (
     DeviceClass,
     UserAgentVerdict,
@@ -16,18 +29,40 @@ from botdetect.user_agent import (
     user_agent_cache_info,
 )
 from botdetect.user_agent_stage import USER_AGENT_SIGNAL_SCHEMA, user_agent_signals
+from botdetect.verdict import apply_verdicts, session_verdicts
 
 __all__ = [
+    "BEHAVIOUR_RULES",
+    "BOT_SESSIONS",
+    "SESSION_VERDICT_SCHEMA",
     "USER_AGENT_RULES",
     "USER_AGENT_SIGNAL_SCHEMA",
+    "BehaviourRule",
+    "BehaviourRuleSettings",
     "BotDetectConfig",
     "Category",
     "DeviceClass",
     "RuleSettings",
     "UserAgentRule",
     "UserAgentVerdict",
+    "affected_sessions",
+    "apply_verdicts",
     "classify_user_agent",
     "clear_user_agent_cache",
+    "client_signals",
+    "history_dates",
+    "read_history",
+    "refresh_verdicts",
+    "session_signals",
+    "session_verdicts",
     "user_agent_cache_info",
     "user_agent_signals",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BOT_SESSIONS":
+        from botdetect import tables
+
+        return getattr(tables, name)
+    raise AttributeError(f"module 'botdetect' has no attribute {name!r}")

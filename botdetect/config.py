@@ -1,7 +1,9 @@
 """Bot-detection settings: the ``botdetect`` section of the root config.
 
-``rules`` is keyed by rule name (see ``botdetect.rules.USER_AGENT_RULES``); a rule left out keeps
-its default weight and stays enabled, an unknown name fails validation with the known names.
+``rules`` is keyed by user-agent rule name (``botdetect.rules.USER_AGENT_RULES``), ``behaviour``
+by behavioural rule name (``botdetect.behaviour_rules.BEHAVIOUR_RULES``). A rule left out keeps
+its defaults and stays enabled; an unknown rule or threshold name fails validation with the known
+names.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from botdetect.behaviour_rules import BEHAVIOUR_RULES
 from botdetect.rules import USER_AGENT_RULES
 
 
@@ -21,6 +24,31 @@ class RuleSettings(BaseModel):
 
     enabled: bool = True
     weight: float = Field(ge=0.0, le=1.0)
+
+
+class BehaviourRuleSettings(BaseModel):
+    """A behavioural rule's enabled flag, weight and thresholds (all of them, defaults merged in)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    weight: float = Field(ge=0.0, le=1.0)
+    thresholds: dict[str, float]
+
+    @field_validator("thresholds")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = sorted(k for k, v in value.items() if v < 0)
+        if negative:
+            raise ValueError(f"thresholds must be >= 0: {negative}")
+        return value
+
+
+def _default_behaviour() -> dict[str, BehaviourRuleSettings]:
+    return {
+        name: BehaviourRuleSettings(weight=rule.default_weight, thresholds=dict(rule.default_thresholds))
+        for name, rule in BEHAVIOUR_RULES.items()
+    }
 
 
 def _default_rules() -> dict[str, RuleSettings]:
@@ -39,6 +67,10 @@ class BotDetectConfig(BaseModel):
     threshold: float = Field(default=0.7, gt=0.0, le=1.0, description="is_bot when score >= threshold.")
     rules: dict[str, RuleSettings] = Field(
         default_factory=_default_rules, description="Per-rule enabled flag and weight, by rule name."
+    )
+    behaviour: dict[str, BehaviourRuleSettings] = Field(
+        default_factory=_default_behaviour,
+        description="Per behavioural rule: enabled flag, weight and thresholds, by rule name.",
     )
     exclude_bots_from_metrics: bool = Field(
         default=True, description="Downstream metrics leave out events whose is_bot is true (rows are kept)."
@@ -60,7 +92,34 @@ class BotDetectConfig(BaseModel):
             merged[name] = {"weight": rule.default_weight, **given} if isinstance(given, Mapping) else given
         return merged
 
+    @field_validator("behaviour", mode="before")
+    @classmethod
+    def _merge_behaviour_with_defaults(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        unknown = sorted(set(value) - set(BEHAVIOUR_RULES))
+        if unknown:
+            raise ValueError(f"unknown behaviour rule(s) {unknown}; known rules: {sorted(BEHAVIOUR_RULES)}")
+        merged: dict[str, Any] = {}
+        for name, rule in BEHAVIOUR_RULES.items():
+            given = value.get(name, {})
+            if isinstance(given, BehaviourRuleSettings):
+                given = given.model_dump()
+            if not isinstance(given, Mapping):
+                merged[name] = given
+                continue
+            thresholds = given.get("thresholds", {})
+            if isinstance(thresholds, Mapping):
+                extra = sorted(set(thresholds) - set(rule.default_thresholds))
+                if extra:
+                    raise ValueError(
+                        f"behaviour rule {name}: unknown threshold(s) {extra}; known: {sorted(rule.default_thresholds)}"
+                    )
+                thresholds = {**rule.default_thresholds, **thresholds}
+            merged[name] = {"weight": rule.default_weight, **given, "thresholds": thresholds}
+        return merged
+
     def weight_of(self, rule_name: str) -> float | None:
-        """The weight of an enabled rule, None when the rule is disabled."""
-        settings = self.rules[rule_name]
+        """The weight of an enabled user-agent or behavioural rule, None when it is disabled."""
+        settings = self.rules[rule_name] if rule_name in self.rules else self.behaviour[rule_name]
         return settings.weight if settings.enabled else None
