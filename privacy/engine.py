@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -61,6 +61,10 @@ class PiiFinding:
     score: float
 
 
+# Results kept per Python worker across batches; about 100 MB of short clickstream texts at most.
+SCRUB_CACHE_ENTRIES = 200_000
+
+
 @dataclass(frozen=True)
 class ScrubResult:
     text: str
@@ -95,6 +99,8 @@ class PrivacyEngine:
         self.operators = {
             entity: OperatorConfig("replace", {"new_value": f"<{entity}>"}) for entity in SUPPORTED_ENTITIES
         }
+        # Clickstream text repeats (titles, popular searches): remember results across batches.
+        self._scrubbed: OrderedDict[str, ScrubResult] = OrderedDict()
 
     def route(self, text: str) -> Route:
         """The pre-filter: which part of the analysis a text needs."""
@@ -124,11 +130,16 @@ class PrivacyEngine:
 
     def scrub_batch(self, texts: Sequence[str]) -> list[ScrubResult]:
         """Texts with each entity replaced by ``<ENTITY_TYPE>``, plus replaced-entity counts per text."""
-        distinct = list(dict.fromkeys(texts))
-        scrubbed = {
-            text: self._anonymize(text, findings)
-            for text, findings in zip(distinct, self.analyze_batch(distinct), strict=True)
-        }
+        known = self._scrubbed
+        scrubbed = {text: known[text] for text in dict.fromkeys(texts) if text in known}
+        missing = [text for text in dict.fromkeys(texts) if text not in scrubbed]
+        for text, findings in zip(missing, self.analyze_batch(missing), strict=True):
+            scrubbed[text] = self._anonymize(text, findings)
+        for text, result in scrubbed.items():  # most recently used last; the oldest leave first
+            known[text] = result
+            known.move_to_end(text)
+        while len(known) > SCRUB_CACHE_ENTRIES:
+            known.popitem(last=False)
         return [scrubbed[text] for text in texts]
 
     def _analyze(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:
