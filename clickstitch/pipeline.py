@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -31,8 +31,8 @@ from ingest import (
 )
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, TableSpec, WriteResult
 from lakehouse.schemas import INGEST_BATCH_SCHEMA
-from privacy import PII_COUNTS_COLUMN, audit_rows, to_silver
-from privacy.tables import PRIVACY_AUDIT
+from privacy import PII_COUNTS_COLUMN, audit_rows, daily_events_k_anon, to_silver
+from privacy.tables import EVENTS_DAILY_K_ANON, PRIVACY_AUDIT
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ def run_batch(
         faults.after_write(EVENTS_SILVER.name, sink.batch_number)
         lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
         silver.unpersist()
+        _refresh_gold(lake, config, sink, counts["dates"])
         dead = outputs.dead.where(sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
         lake.append_new_keys(DEAD_LETTER, dead, sink.writer_id, sink.batch_number)
         faults.after_write(DEAD_LETTER.name, sink.batch_number)
@@ -201,17 +202,39 @@ def run_batch(
     return report
 
 
-def _count(parsed: DataFrame, sink: BatchSink) -> dict[str, int]:
+def _refresh_gold(lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, dates: tuple[date, date] | None) -> None:
+    """Recompute the k-anonymous gold days this batch touched, from all of silver for those days.
+
+    Gold is a function of silver per day, so any batching of the same events gives the same gold.
+    """
+    if isinstance(sink, BackfillSink):  # a backfill owns its whole range, days without events included
+        dates = (sink.first, sink.last)
+    if dates is None:
+        return
+    first, last = dates
+    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    gold = daily_events_k_anon(lake.read(EVENTS_SILVER, {"event_date": days}), config.privacy.k_anonymity)
+    lake.replace_partitions(EVENTS_DAILY_K_ANON, gold, (days[0], days[-1]), sink.writer_id, sink.batch_number)
+    faults.after_write(EVENTS_DAILY_K_ANON.name, sink.batch_number)
+
+
+def _count(parsed: DataFrame, sink: BatchSink) -> dict[str, Any]:
     """All batch counts in one pass over the cached parse (this also fills the cache)."""
     rejected = F.col("reject_reason").isNotNull()
     in_scope = sink.in_scope(F.col("event_date"))
+    valid_day = F.when(~rejected & in_scope, F.col("event_date"))
     row = parsed.agg(
         F.count(F.lit(1)).alias("input"),
         F.count_if(rejected).alias("rejected"),
         F.count_if(rejected & (in_scope | F.col("event_date").isNull())).alias("rejected_in_scope"),
         F.count_if(~rejected & in_scope).alias("valid_in_scope"),
+        F.min(valid_day).alias("first_day"),
+        F.max(valid_day).alias("last_day"),
     ).first()
-    counts = {k: int(v or 0) for k, v in row.asDict().items()}  # type: ignore[union-attr]
+    values = row.asDict()  # type: ignore[union-attr]
+    first_day, last_day = values.pop("first_day"), values.pop("last_day")
+    counts: dict[str, Any] = {k: int(v or 0) for k, v in values.items()}
+    counts["dates"] = (first_day, last_day) if first_day is not None else None
     counts["valid"] = counts["input"] - counts["rejected"]
     counts["out_of_range"] = counts["input"] - counts["rejected_in_scope"] - counts["valid_in_scope"]
     return counts

@@ -26,6 +26,7 @@ from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, open_lakehouse
+from privacy.tables import EVENTS_DAILY_K_ANON
 from tests.frames import assert_same_rows, frozen_rows
 
 pytestmark = pytest.mark.slow
@@ -36,6 +37,7 @@ VOLATILE = {
     EVENTS_BRONZE.name: ["batch_id", "ingested_at"],
     DEAD_LETTER.name: ["batch_id", "recorded_at"],
     EVENTS_SILVER.name: ["batch_id", "ingested_at"],
+    EVENTS_DAILY_K_ANON.name: [],
 }
 # generator's malformed kinds -> the dead-letter reason they must get
 EXPECTED_REASON = {
@@ -94,6 +96,11 @@ def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) 
     raw_ids = bronze.select(F.col("anonymous_id").alias("value")).union(bronze.select("ip")).where("value is not null")
     for column in ("anonymous_id_hash", "ip_prefix", "session_id_hash"):
         assert silver.join(raw_ids, silver[column] == raw_ids["value"]).count() == 0, column
+
+    # The shareable gold table has cells, and none below k distinct persons.
+    gold = backfilled.read(EVENTS_DAILY_K_ANON)
+    assert gold.count() > 0
+    assert gold.where(F.col("persons") < 10).count() == 0
 
     dead = {(r["source_file"], r["source_line"]): r["reason"] for r in backfilled.read(DEAD_LETTER).collect()}
     with open(exports / "truth/malformed.csv", newline="") as handle:
