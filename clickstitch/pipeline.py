@@ -123,7 +123,7 @@ class StreamSink:
 
 @dataclass(frozen=True)
 class BackfillSink:
-    """A backfill run over [first, last]: replaces those bronze partitions in one commit."""
+    """A backfill run over [first, last]: replaces those partitions of bronze and of silver, each in one commit."""
 
     writer_id: str
     batch_number: int
