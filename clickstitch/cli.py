@@ -161,13 +161,11 @@ def _stream(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from clickstitch.drivers import check_landing, run_backfill
+    from clickstitch.drivers import check_backfill, run_backfill
     from clickstitch.pipeline import hash_key_of
 
     config = _config(args)
-    if args.last < args.first:
-        raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
-    check_landing(config.landing)
+    check_backfill(config, args.first, args.last)  # fail before the JVM starts
     hash_key_of(config)
     spark, lake = _session(config)
     report = run_backfill(spark, lake, config, args.first, args.last)

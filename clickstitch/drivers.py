@@ -27,13 +27,18 @@ def check_landing(landing: Path | str) -> None:
         raise ClickstitchError(f"landing folder not found: {text} (expected ga4/ and segment/ below it)")
 
 
+def check_backfill(config: ClickstitchConfig, first: date, last: date) -> None:
+    """A backfill's arguments, checked before any Spark work."""
+    if last < first:
+        raise ClickstitchError(f"--to {last} is before --from {first}")
+    check_landing(config.landing)
+
+
 def run_backfill(
     spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, first: date, last: date
 ) -> BatchReport:
     """Process every landing file that may hold events of [first, last] and replace that range."""
-    if last < first:
-        raise ClickstitchError(f"--to {last} is before --from {first}")
-    check_landing(config.landing)
+    check_backfill(config, first, last)
     lake.ensure_all()
     log.info("backfill %s..%s: listing %s", first, last, config.landing)
     listing = [(r["path"], r["length"]) for r in file_listing(spark, config.landing).collect()]

@@ -176,7 +176,7 @@ def run_batch(
         dead = outputs.dead.where(sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
         lake.append_new_keys(DEAD_LETTER, dead, sink.writer_id, sink.batch_number)
         faults.after_write(DEAD_LETTER.name, sink.batch_number)
-        bronze_rows = bronze.rows if bronze.committed else _rows_of_batch(lake, batch.batch_id, parsed)
+        bronze_rows = bronze.rows if bronze.committed else _rows_of_batch(lake, batch.batch_id, counts["dates"])
         report = BatchReport(
             batch_id=batch.batch_id,
             driver=sink.driver,
@@ -211,8 +211,7 @@ def _refresh_gold(lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, d
         dates = (sink.first, sink.last)
     if dates is None:
         return
-    first, last = dates
-    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    days = _days(dates)
     gold = daily_events_k_anon(lake.read(EVENTS_SILVER, {"event_date": days}), config.privacy.k_anonymity)
     lake.replace_partitions(EVENTS_DAILY_K_ANON, gold, (days[0], days[-1]), sink.writer_id, sink.batch_number)
     faults.after_write(EVENTS_DAILY_K_ANON.name, sink.batch_number)
@@ -252,7 +251,14 @@ def _committed_report(lake: Lakehouse, batch_id: str) -> BatchReport:
     return BatchReport(**row.asDict())
 
 
-def _rows_of_batch(lake: Lakehouse, batch_id: str, parsed: DataFrame) -> int:
+def _rows_of_batch(lake: Lakehouse, batch_id: str, dates: tuple[date, date] | None) -> int:
     """Bronze rows a replayed batch committed before a crash (its write was skipped this time)."""
-    dates = [str(r[0]) for r in parsed.select("event_date").distinct().collect() if r[0] is not None]
-    return lake.read(EVENTS_BRONZE, {"event_date": dates}).where(F.col("batch_id") == batch_id).count()
+    if dates is None:
+        return 0
+    return lake.read(EVENTS_BRONZE, {"event_date": _days(dates)}).where(F.col("batch_id") == batch_id).count()
+
+
+def _days(dates: tuple[date, date]) -> list[str]:
+    """Every day of an inclusive (first, last) range, as partition values."""
+    first, last = dates
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

@@ -15,7 +15,6 @@ from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA
 
 _SOURCES = {"ga4": ga4, "segment": segment}
 _JSON_OPTIONS = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
-REJECT_COLUMNS = ("reject_reason", "reject_detail", "reject_stage")
 
 
 @dataclass(frozen=True)
