@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import regex
 import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
@@ -185,10 +186,12 @@ SHOP_WORDS = frozenset(
         "puzzle", "doll", "bike", "helmet", "tent", "wireless", "waterproof", "slim", "fit", "pro", "max",
         "mini", "ultra", "plus", "air", "lite", "edition", "pack", "set", "bundle", "kit", "refurbished",
         "cheap", "discount", "coupon", "promo", "code", "outlet", "clearance", "collection", "series",
+        "goods", "stock", "limited", "classic", "eau", "parfum", "toilette",
     ]
 )  # fmt: skip
 _POSSESSIVE = re.compile(r"['’]s\b")
 _NON_WORD = re.compile(r"[^\w]+")
+_WORD_RUN = re.compile(r"[^\W\d_]+")
 _PROPER_NOUN_TAGS = frozenset({"NNP", "NNPS"})
 _RELATION_WORDS = frozenset(
     [
@@ -212,6 +215,11 @@ _RELATION_WORDS = frozenset(
         "teacher",
         "boss",
         "coworker",
+        "team",
+        "staff",
+        "support",
+        "customer",
+        "service",
         "him",
         "her",
         "them",
@@ -252,12 +260,14 @@ def plausible_person(span_text: str, allow_list: frozenset[str], tags: list[str]
     return tags is None or all(tag in _PROPER_NOUN_TAGS for tag in tags)
 
 
-def _span_tags(nlp_artifacts: NlpArtifacts | None, start: int, end: int) -> list[str] | None:
+def _span_tags(
+    nlp_artifacts: NlpArtifacts | None, start: int, end: int, skip: frozenset[str] = frozenset()
+) -> list[str] | None:
     doc = getattr(nlp_artifacts, "tokens", None)
     if doc is None or not doc.has_annotation("TAG"):
         return None
     span = doc.char_span(start, end, alignment_mode="expand")
-    return None if span is None else [token.tag_ for token in span if not token.is_punct]
+    return None if span is None else [t.tag_ for t in span if not t.is_punct and t.text not in skip]
 
 
 class ClickstreamSpacyRecognizer(SpacyRecognizer):
@@ -309,7 +319,9 @@ class PersonCueRecognizer(PatternRecognizer):
             end = _trim_trailing_lowercase(text, result.start, result.end)
             result.end = end
             # The cue is the evidence; POS tags of lower-case names are unreliable, so they are not used.
-            if plausible_person(text[result.start : end], self.allow_list):
+            if plausible_person(text[result.start : end], self.allow_list) and not brand_with_word_before(
+                text, result.start, end, self.allow_list
+            ):
                 results.append(result)
         return results
 
@@ -323,6 +335,186 @@ def _trim_trailing_lowercase(text: str, start: int, end: int) -> int:
     while len(words) > 1 and not words[-1][0].isupper():
         words.pop()
     return start + len(" ".join(words)) if span.startswith(words[0]) else end
+
+
+# Surname particles (Dutch, German, French, Iberian, Italian, Arabic, Nordic): lower-case words between
+# capitalised names ("Henrik de Vries", "Jan van der Berg", "Ana dos Santos").
+NAME_PARTICLES = frozenset(
+    [
+        "de", "van", "von", "der", "den", "del", "della", "degli", "di", "da", "das", "dos", "do", "du",
+        "la", "le", "ter", "ten", "bin", "ibn", "al", "el", "zu", "af",
+    ]
+)  # fmt: skip
+# Case-sensitive building blocks: a capitalised word that is not all capitals ("Ana", "O'Brien",
+# "Jean-Luc"; not "SKU"), and a full name of up to three such words with an optional particle surname.
+_CAPITALISED = r"\p{Lu}[\p{L}'’-]*\p{Ll}"
+_PARTICLE = "(?:" + "|".join(sorted(NAME_PARTICLES, key=len, reverse=True)) + ")"
+_FULL_NAME = rf"{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}}(?:(?:[ \t]+{_PARTICLE}){{1,2}}[ \t]+{_CAPITALISED})?"
+_SIGN_OFF_WORDS = (
+    "many thanks|thanks again|thanks so much|thank you|thanks|thx|cheers|best regards|kind regards|"
+    "warm regards|warmest regards|regards|best wishes|all the best|yours sincerely|yours truly|sincerely|"
+    "take care"
+)
+_GREETING_WORDS = "hi|hello|hey|hiya|dear|good morning|good afternoon|good evening"
+_RELATIONS = (
+    "friend|wife|husband|partner|son|daughter|mother|father|mom|mum|dad|sister|brother|grandma|grandpa|"
+    "grandmother|grandfather|grandson|granddaughter|aunt|uncle|cousin|niece|nephew|colleague|coworker|"
+    "neighbour|neighbor|girlfriend|boyfriend|fiancee|fiancé|fiancée|fiance"
+)
+# Capitalised words that follow greetings and sign-offs without being anybody's name.
+_ADDRESSEE_WORDS = frozenset(
+    _SIGN_OFF_WORDS.replace(" ", "|").split("|")
+    + _GREETING_WORDS.replace(" ", "|").split("|")
+    + ["team", "support", "service", "customer", "customers", "staff", "sir", "madam", "folks", "guys"]
+    + ["world", "admin", "love"]
+)
+
+
+class SignOffNameRecognizer(PatternRecognizer):
+    """Capitalised names in the places messages put them: after a sign-off ending the line ("Thanks, Ana",
+    "Cheers Tom"), after a greeting opening it ("Hi Tom,"), after a relation ("my friend Leila Evans"), or
+    alone as a signature after the last sentence ("Can you help? Amelia Martin").
+
+    The small NER model misses a lone first name after a sign-off (it says GPE or nothing). The cue is
+    the evidence: the pattern is case-sensitive for the name, so "thanks for the help" never matches.
+    A signature has no cue word, so it also needs a message above it, an NER entity and a proper-noun
+    tag (``signs_a_message``).
+    """
+
+    PATTERNS = [
+        Pattern(
+            "name after sign-off",
+            rf"(?i:\b(?:{_SIGN_OFF_WORDS}))[ \t]*[,!.:;–—-]?\s+\K{_FULL_NAME}(?=[ \t]*[.!]?[ \t]*$)",
+            0.6,
+        ),
+        Pattern("name after comma sign-off", rf"(?i:\b(?:love|yours|best))[ \t]*,\s*\K{_FULL_NAME}(?=[ \t]*$)", 0.6),
+        Pattern(
+            "name after greeting",
+            rf"(?:^|(?<=[.!?][ \t]{{1,3}}))[ \t]*(?i:{_GREETING_WORDS})[ \t]*,?[ \t]+\K{_FULL_NAME}"
+            r"(?=[ \t]*(?:[,!:;]|$))",
+            0.6,
+        ),
+        Pattern(
+            "name after relation",
+            rf"(?i:\b(?:my|our)[ \t]+(?:best[ \t]+)?(?:{_RELATIONS}))[ \t]*,?[ \t]+\K{_FULL_NAME}",
+            0.6,
+        ),
+        Pattern("signature", rf"(?:(?<=[.!?])[ \t]+|\n[ \t]*)\K{_FULL_NAME}(?=[ \t]*[.!]?\s*\Z)", 0.6),
+    ]
+
+    def __init__(self, allow_list: frozenset[str], supported_language: str = "en") -> None:
+        self.allow_list = allow_list
+        super().__init__(
+            supported_entity="PERSON",
+            name="SignOffNameRecognizer",
+            supported_language=supported_language,
+            patterns=self.PATTERNS,
+            # Case matters for the name: no IGNORECASE; the cue words are wrapped in (?i:...).
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        )
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
+        results = []
+        for result in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            if _pattern_name(result) != "signature":
+                if plausible_name_span(text, result.start, result.end, self.allow_list):
+                    results.append(result)
+            elif signs_a_message(text, result.start, result.end, nlp_artifacts) and plausible_name_span(
+                text, result.start, result.end, self.allow_list, nlp_artifacts
+            ):
+                results.append(result)
+        return results
+
+
+class ParticleSurnameRecognizer(PatternRecognizer):
+    """Names with a surname particle ("Henrik de Vries", "Jan van der Berg") near a person context word.
+
+    The small NER model labels them ORG. The shape alone also fits "Eau de Parfum" and "Tour de France",
+    so the pattern scores below the PERSON threshold and only counts with a context word ("order for
+    ...", "my friend ...", "Thanks, ...") among the five words before it (Presidio's context enhancer);
+    it also needs a proper-noun tag and passes the PERSON validation.
+    """
+
+    PATTERNS = [
+        Pattern(
+            "particle surname",
+            rf"\b{_CAPITALISED}(?:[ \t]+{_CAPITALISED})?(?:[ \t]+{_PARTICLE}){{1,2}}[ \t]+{_CAPITALISED}",
+            0.3,
+        )
+    ]
+    CONTEXT = [
+        "name", "friend", "order", "gift", "present", "thank", "cheer", "regard", "help", "contact",
+        "deliver", "recipient", "customer", "dear", "hello", "sincerely", "attn", "engraving",
+    ]  # fmt: skip
+
+    def __init__(self, allow_list: frozenset[str], supported_language: str = "en") -> None:
+        self.allow_list = allow_list
+        super().__init__(
+            supported_entity="PERSON",
+            name="ParticleSurnameRecognizer",
+            supported_language=supported_language,
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        )
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
+        return [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
+            if plausible_name_span(text, result.start, result.end, self.allow_list, nlp_artifacts)
+        ]
+
+
+# What the small NER model calls the names it does not label PERSON (signatures: ORG 10 of 300, GPE 2).
+_NAME_LIKE_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
+
+
+def signs_a_message(text: str, start: int, end: int, nlp_artifacts: NlpArtifacts | None) -> bool:
+    """A trailing name is a signature only under a message (three words or more, not a banner like
+    "Hurry! Limited Stock") and where NER saw a named entity ("Track Parcel" is none); no NER, no
+    signature."""
+    if len(_WORD_RUN.findall(text[:start])) < 3:
+        return False
+    doc = getattr(nlp_artifacts, "tokens", None)
+    if doc is None or not doc.has_annotation("ENT_IOB"):
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    labels = {token.ent_type_ for token in span} if span is not None else set()
+    return bool(labels & _NAME_LIKE_LABELS) and labels <= _NAME_LIKE_LABELS | {""}
+
+
+def brand_with_word_before(text: str, start: int, end: int, allow_list: frozenset[str]) -> bool:
+    """The span ends a brand that starts one word earlier, on the cue itself ("Hello Kitty", "Air Jordan")."""
+    before = text[:start].split()[-1:]
+    return normalize_name(" ".join([*before, text[start:end]])) in allow_list
+
+
+def _pattern_name(result: RecognizerResult) -> str | None:
+    explanation = result.analysis_explanation
+    return None if explanation is None else explanation.pattern_name
+
+
+def plausible_name_span(
+    text: str,
+    start: int,
+    end: int,
+    allow_list: frozenset[str],
+    nlp_artifacts: NlpArtifacts | None = None,
+) -> bool:
+    """PERSON validation for capitalised names found by shape: particles are skipped, a brand is checked
+    with the word before it too ("Hello Kitty", "Oscar de la Renta"), greeting and sign-off words are
+    not names; with ``nlp_artifacts``, a token of the name must be tagged a proper noun."""
+    span = text[start:end]
+    words = [word for word in span.split() if word not in NAME_PARTICLES]
+    if not words or any(normalize_name(word) in _ADDRESSEE_WORDS for word in words):
+        return False
+    if normalize_name(span) in allow_list or brand_with_word_before(text, start, end, allow_list):
+        return False
+    if not plausible_person(" ".join(words), allow_list):
+        return False
+    tags = None if nlp_artifacts is None else _span_tags(nlp_artifacts, start, end, skip=NAME_PARTICLES)
+    return tags is None or any(tag in _PROPER_NOUN_TAGS for tag in tags)
 
 
 @dataclass(frozen=True)
@@ -387,6 +579,18 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
             "person_cue",
             frozenset({"PERSON"}),
             lambda config: PersonCueRecognizer(
+                _person_allow_list(config), supported_language=config.language
+            ),
+        ),
+        RecognizerSpec(
+            "person_signoff",
+            frozenset({"PERSON"}),
+            lambda config: SignOffNameRecognizer(_person_allow_list(config), supported_language=config.language),
+        ),
+        RecognizerSpec(
+            "person_particle",
+            frozenset({"PERSON"}),
+            lambda config: ParticleSurnameRecognizer(
                 _person_allow_list(config), supported_language=config.language
             ),
         ),
