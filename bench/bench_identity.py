@@ -6,18 +6,25 @@
 Graph: N/3 persons, each a login used from two cookies (2 events per person: 3 identifiers,
 2 edges). Full recompute: ``rebuild`` over all days (edges from events_bronze, distributed
 connected components, map rewrite). Incremental: ``stitch_batch`` on a batch of new events, each
-linking a new cookie to an existing login (1% of the edges).
+linking a new cookie to an existing login (1% of the edges), on the graph the rebuild wrote.
 
-Measured per phase: wall time; peak JVM heap (sum of the heap memory pools' peak usage, reset
-before the phase; in local mode the executors run in the driver JVM, so this covers them);
-peak Python allocations of the driver (tracemalloc). Not covered: Python UDF worker processes.
+Each phase runs in its own process (its own JVM, started before the clock), on the same lake, so
+the process memory of one phase does not carry the heap the other grew. Measured per phase: wall
+time; peak JVM heap used (sum of the heap pools' peak, reset before the phase; in local mode the
+executors run in the driver JVM, so this covers them); peak live heap after GC (sampled); peak RSS
+of the phase's processes (driver Python + JVM + Python UDF workers, sampled every 0.2 s; the JVM's
+share includes its start-up footprint); peak Python allocations of the driver (tracemalloc).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,13 +37,14 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from clickstitch.config import load_config
+from clickstitch.config import ClickstitchConfig, load_config
 from clickstitch.session import build_spark
 from identity import rebuild, stitch_batch
 from lakehouse import EVENTS_BRONZE, open_lakehouse
 from lakehouse.schemas import EVENT_SCHEMA
 
 DAY = date(2026, 10, 1)
+COLUMNS = ("seconds", "jvm_heap_peak_mb", "live_heap_mb", "rss_peak_mb", "driver_python_mb")
 
 
 def events_frame(spark: SparkSession, pairs: DataFrame) -> DataFrame:
@@ -50,25 +58,53 @@ def events_frame(spark: SparkSession, pairs: DataFrame) -> DataFrame:
     return pairs.select(*[given.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in EVENT_SCHEMA.fields])
 
 
-def measure(spark: SparkSession, action: Callable[[], Any]) -> tuple[float, float, float, float]:
-    """(seconds, peak JVM heap used MB, peak live JVM heap after GC MB, peak driver Python MB).
+def process_tree_rss_mb(root_pids: list[int]) -> float:
+    """RSS of some processes and all their descendants (Linux /proc), MB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo, seen = 0, list(root_pids), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total / 1e6
+
+
+def measure(spark: SparkSession, action: Callable[[], Any]) -> dict[str, float]:
+    """Seconds, peak JVM heap used, peak live JVM heap after GC, peak RSS, peak driver Python (MB).
 
     Heap used peak follows the collector's rhythm (garbage counts until collected); the live heap
     after GC (pools' collection usage, sampled every 0.2 s) is the better working-set figure.
     """
     jvm: Any = spark.sparkContext._jvm
+    jvm_pid = int(jvm.java.lang.ProcessHandle.current().pid())
     pools = [p for p in jvm.java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
              if str(p.getType()) == "Heap memory"]
     jvm.java.lang.System.gc()
     for pool in pools:
         pool.resetPeakUsage()
-    live: list[float] = [0.0]
+    live, rss = [0.0], [0.0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.2):
             after_gc = sum(u.getUsed() for u in (p.getCollectionUsage() for p in pools) if u is not None)
             live[0] = max(live[0], after_gc / 1e6)
+            rss[0] = max(rss[0], process_tree_rss_mb([os.getpid(), jvm_pid]))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -82,50 +118,84 @@ def measure(spark: SparkSession, action: Callable[[], Any]) -> tuple[float, floa
     done.set()
     sampler.join()
     heap_peak = sum(p.getPeakUsage().getUsed() for p in pools) / 1e6
-    return seconds, heap_peak, live[0], python_peak
+    return dict(zip(COLUMNS, (seconds, heap_peak, live[0], rss[0], python_peak), strict=True))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--identifiers", type=int, default=1_000_000, help="identifiers in the graph (>= 300)")
-    parser.add_argument("--new-edge-share", type=float, default=0.01)
-    parser.add_argument("--driver-memory", default="8g")
-    args = parser.parse_args()
-    persons = max(100, args.identifiers // 3)
-    root = Path(tempfile.mkdtemp(prefix="bench_identity_"))
-    config = load_config(environ={"CLICKSTITCH_HASH_KEY": "bench-only-hash-key"}).with_overrides({
-        "lake.root": str(root / "lake"), "spark.driver_memory": args.driver_memory,
+def bench_config(root: Path, driver_memory: str) -> ClickstitchConfig:
+    return load_config(environ={"CLICKSTITCH_HASH_KEY": "bench-only-hash-key"}).with_overrides({
+        "lake.root": str(root / "lake"), "spark.driver_memory": driver_memory,
         "spark.shuffle_partitions": 8,
         "spark.conf": {"spark.sql.adaptive.enabled": "true", "spark.local.dir": str(root / "spark")},
     })
+
+
+def run_phase(phase: str, root: Path, persons: int, new_edge_share: float, driver_memory: str) -> dict[str, float]:
+    """One measured phase in this process: ``full`` (writes bronze, then rebuild) or ``incremental``."""
+    config = bench_config(root, driver_memory)
     spark = build_spark(config)
     lake = open_lakehouse(spark, config)
     try:
-        ids = spark.range(persons * 2).select(
-            F.concat(F.lit("e"), F.col("id")).alias("event_id"),
-            F.concat(F.lit("c"), F.col("id")).alias("anonymous_id"),
-            F.concat(F.lit("u"), (F.col("id") / 2).cast("long")).alias("user_id"),
-            (F.col("id") % 80000).alias("second"),
-        )
-        lake.append(EVENTS_BRONZE, events_frame(spark, ids), "bench", 1)
-        edges = persons * 2
-        print(f"graph: {persons * 3:,} identifiers, {edges:,} edges, {persons:,} persons")
-        full = measure(spark, lambda: rebuild(spark, lake, config, DAY, DAY))
-        new = max(1, int(edges * args.new_edge_share))
+        if phase == "full":
+            ids = spark.range(persons * 2).select(
+                F.concat(F.lit("e"), F.col("id")).alias("event_id"),
+                F.concat(F.lit("c"), F.col("id")).alias("anonymous_id"),
+                F.concat(F.lit("u"), (F.col("id") / 2).cast("long")).alias("user_id"),
+                (F.col("id") % 80000).alias("second"),
+            )
+            lake.append(EVENTS_BRONZE, events_frame(spark, ids), "bench", 1)
+            return measure(spark, lambda: rebuild(spark, lake, config, DAY, DAY))
+        new = max(1, int(persons * 2 * new_edge_share))
         rng = random.Random(7)
         rows = [(f"n{i}", f"new{i}", f"u{rng.randrange(persons)}", 80000 + i) for i in range(new)]
         batch = spark.createDataFrame(rows, "event_id string, anonymous_id string, user_id string, second long")
-        incremental = measure(
+        result = measure(
             spark, lambda: stitch_batch(spark, lake, events_frame(spark, batch), config, "bench", 1).count()
         )
-        print(f"{'':28}{'seconds':>9}{'JVM heap peak MB':>18}{'live after GC MB':>18}{'driver Python MB':>18}")
-        for name, (s, heap, live, py) in (("full recompute", full), (f"incremental (+{new:,} edges)", incremental)):
-            print(f"{name:28}{s:9.1f}{heap:18.0f}{live:18.0f}{py:18.1f}")
-        print(f"ratio full/incremental: time {full[0] / incremental[0]:.1f}x, JVM heap peak "
-              f"{full[1] / incremental[1]:.1f}x, live heap {full[2] / max(incremental[2], 1):.1f}x")
+        return {**result, "new_edges": new}
     finally:
         spark.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--identifiers", type=int, default=1_000_000, help="identifiers in the graph (>= 300)")
+    parser.add_argument("--new-edge-share", type=float, default=0.01)
+    parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument("--phase", choices=("full", "incremental"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    persons = max(100, args.identifiers // 3)
+    if args.phase:  # a child process: measure one phase, hand the figures back as one JSON line
+        result = run_phase(args.phase, args.root, persons, args.new_edge_share, args.driver_memory)
+        print("RESULT " + json.dumps(result), flush=True)
+        return
+    root = Path(tempfile.mkdtemp(prefix="bench_identity_"))
+    print(f"graph: {persons * 3:,} identifiers, {persons * 2:,} edges, {persons:,} persons", flush=True)
+    try:
+        results = {phase: _child(phase, root, args) for phase in ("full", "incremental")}
+    finally:
         shutil.rmtree(root, ignore_errors=True)
+    full, incremental = results["full"], results["incremental"]
+    names = {"full": "full recompute", "incremental": f"incremental (+{int(incremental['new_edges']):,} edges)"}
+    print(f"{'':30}{'seconds':>9}{'JVM heap peak MB':>18}{'live after GC MB':>18}{'RSS peak MB':>13}"
+          f"{'driver Python MB':>18}")
+    for phase, r in results.items():
+        print(f"{names[phase]:30}{r['seconds']:9.1f}{r['jvm_heap_peak_mb']:18.0f}{r['live_heap_mb']:18.0f}"
+              f"{r['rss_peak_mb']:13.0f}{r['driver_python_mb']:18.1f}")
+    print("incremental / full: " + ", ".join(
+        f"{label} {incremental[key] / max(full[key], 1e-9):.3f}"
+        for label, key in (("time", "seconds"), ("JVM heap peak", "jvm_heap_peak_mb"),
+                           ("live heap", "live_heap_mb"), ("RSS peak", "rss_peak_mb"))
+    ))
+
+
+def _child(phase: str, root: Path, args: argparse.Namespace) -> dict[str, float]:
+    command = [sys.executable, __file__, "--phase", phase, "--root", str(root),
+               "--identifiers", str(args.identifiers), "--new-edge-share", str(args.new_edge_share),
+               "--driver-memory", args.driver_memory]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # Spark logs: stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
 
 
 if __name__ == "__main__":

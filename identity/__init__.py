@@ -27,6 +27,8 @@ _API = {
     "current_map": "identity.store",
     "event_persons": "identity.store",
     "compact_identity_map": "identity.store",
+    "compact_identity_edges": "identity.store",
+    "compact_identity_tables": "identity.store",
     "IDENTITY_EDGES": "identity.tables",
     "IDENTITY_MAP": "identity.tables",
     "IDENTITY_MERGES": "identity.tables",

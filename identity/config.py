@@ -30,6 +30,10 @@ class IdentityConfig(BaseModel):
         default_factory=lambda: dict(_DEFAULT_PHONE_REGIONS),
         description="Event country -> region used to read local-format phone numbers.",
     )
+    compact_after_files: int = Field(
+        2048, ge=16, description="A batch compacts identity_edges and identity_map once either has more files "
+        "(each batch adds up to one file per touched bucket).",
+    )
     max_iterations: int = Field(
         60, ge=1, description="Connected-components rounds (large-star + small-star) before giving up."
     )

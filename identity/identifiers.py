@@ -92,7 +92,8 @@ def observed_edges(identifiers: DataFrame) -> DataFrame:
     """Edge observations: every pair of identifiers on one event (src < dst), plus each identifier
     with itself (so identifiers seen alone still exist), summed per edge, source and day.
 
-    Needs: EVENT_IDENTIFIER_SCHEMA. Gives: IDENTITY_EDGES_SCHEMA columns.
+    Needs: EVENT_IDENTIFIER_SCHEMA. Gives: IDENTITY_EDGES_SCHEMA columns but ``bucket`` (the store
+    files each observation under its ends' buckets).
     """
     ids = identifiers.select(
         "event_id", "event_time", "event_date", "source", "identifier_type", "identifier_hash",
@@ -120,8 +121,9 @@ def observed_edges(identifiers: DataFrame) -> DataFrame:
 def graph_edges(edge_log: DataFrame) -> DataFrame:
     """The logical graph: edge-log rows summed per edge (all sources, days and batches).
 
-    Needs: IDENTITY_EDGES_SCHEMA. Gives: src, dst (node keys), src_type, src_hash, dst_type,
-    dst_hash, first_seen, last_seen, event_count, sources (sorted array).
+    Needs: IDENTITY_EDGES_SCHEMA columns, one row per observation (one copy of each). Gives: src, dst
+    (node keys), src_type, src_hash, dst_type, dst_hash, first_seen, last_seen, event_count, sources
+    (sorted array).
     """
     return edge_log.groupBy("src_type", "src_hash", "dst_type", "dst_hash").agg(
         F.min("first_seen").alias("first_seen"),

@@ -23,8 +23,10 @@ EVENT_IDENTIFIER_SCHEMA = nullable_struct(
     ("identifier_hash", StringType()),
 )
 
-# Append-only log of edge observations: one row per (edge, source, day, batch). An edge joins two
-# identifiers seen on the same event, ordered so src < dst; src == dst rows record a lone sighting.
+# Append-only log of edge observations: one row per (edge, source, day, batch), filed under the
+# bucket of each end (the first two hex digits of its hash; one row when both ends share a bucket).
+# An edge joins two identifiers seen on the same event, ordered so src < dst; src == dst rows record
+# a lone sighting.
 IDENTITY_EDGES_SCHEMA = nullable_struct(
     ("src_type", StringType()),
     ("src_hash", StringType()),
@@ -35,6 +37,7 @@ IDENTITY_EDGES_SCHEMA = nullable_struct(
     ("last_seen", TimestampType()),
     ("event_count", LongType()),
     ("event_date", DateType()),
+    ("bucket", StringType()),
 )
 
 # Append-only log of assignments; the current person of an identifier is its row with the highest

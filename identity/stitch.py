@@ -19,7 +19,20 @@ from pyspark.sql import functions as F
 from identity.cluster import Clustering, cluster_identities
 from identity.identifiers import event_identifiers, graph_edges, node_key, observed_edges
 from identity.schemas import IDENTITY_MAP_SCHEMA, IDENTITY_MERGES_SCHEMA
-from identity.store import current_map, edge_log_with_nodes, event_persons, latest_assignments, map_bucket
+from identity.store import (
+    BUCKET_RANGE,
+    by_bucket,
+    compact_identity_tables,
+    compacted_edges,
+    current_map,
+    edge_copies,
+    edge_log,
+    edges_touching,
+    event_persons,
+    identifier_bucket,
+    needs_compaction,
+    node_identifiers,
+)
 from identity.tables import IDENTITY_CONFLICTS, IDENTITY_EDGES, IDENTITY_MAP, IDENTITY_MERGES
 from lakehouse import EVENTS_BRONZE, Lakehouse
 
@@ -82,35 +95,37 @@ def stitch_batch(
         log.info("identity: %s batch %s already stitched", writer_id, batch_number)
         return _with_persons(events, identifiers, current_map(lake, identifiers))
 
-    lake.append(IDENTITY_EDGES, observed_edges(identifiers), writer_id, batch_number)
+    lake.append(IDENTITY_EDGES, by_bucket(edge_copies(observed_edges(identifiers))), writer_id, batch_number)
     touched = identifiers.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
-    scope = _closed_scope(lake, touched.distinct()).localCheckpoint(eager=True)
-    edge_log = edge_log_with_nodes(lake)
-    scope_edges = (
-        edge_log.join(scope.withColumnRenamed("node", "src"), on="src", how="left_semi")
-        .unionByName(edge_log.join(scope.withColumnRenamed("node", "dst"), on="dst", how="left_semi"))
-        .dropDuplicates()  # an edge with both ends in scope is found twice
-    )
+    scope = _closed_scope(lake, touched.distinct())
+    scope_edges = edges_touching(lake, scope)
     clustering = cluster_identities(graph_edges(scope_edges.drop("src", "dst")), config.identity, scope)
-    previous = current_map(lake, _identifier_columns(scope))
+    previous = current_map(lake, node_identifiers(scope))
     written = _write_results(lake, clustering, previous, writer_id, batch_number, full=False)
-    return _with_persons(events, identifiers, written.assignments)
+    persons = _with_persons(events, identifiers, written.assignments)
+    if needs_compaction(lake, config.identity.compact_after_files):
+        compact_identity_tables(lake)
+    return persons
 
 
 def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, first: date, last: date) -> RebuildReport:
     """Recompute the edges of [first, last] from events_bronze and re-cluster the whole graph.
 
-    Edges of other days stay; the distributed components run over every edge. Person ids are kept
-    wherever a person's identifiers (and so its oldest identifier) are the same.
+    Edges of other days stay (the edge log is rewritten compacted); the distributed components run
+    over every edge. Person ids are kept wherever a person's identifiers (and so its oldest
+    identifier) are the same.
     """
     started = time.perf_counter()
     days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
     events = lake.read(EVENTS_BRONZE, {"event_date": days})
     identifiers = event_identifiers(events, hash_key(config), config.identity)
     batch = (lake.committed_batch(IDENTITY_EDGES, REBUILD_WRITER) or 0) + 1
-    lake.replace_partitions(IDENTITY_EDGES, observed_edges(identifiers), (first.isoformat(), last.isoformat()),
-                            REBUILD_WRITER, batch)
-    graph = graph_edges(lake.read(IDENTITY_EDGES)).localCheckpoint(eager=True)
+    # The log is partitioned by bucket, not day: other days' rows are carried over into the rewrite.
+    other_days = lake.read(IDENTITY_EDGES).where(~F.col("event_date").between(first, last))
+    recomputed = edge_copies(observed_edges(identifiers))
+    log_rows = compacted_edges(other_days.unionByName(recomputed)).localCheckpoint(eager=True)
+    lake.replace_partitions(IDENTITY_EDGES, by_bucket(log_rows), BUCKET_RANGE, REBUILD_WRITER, batch)
+    graph = graph_edges(edge_log(lake)).localCheckpoint(eager=True)
     clustering = cluster_identities(graph, config.identity)
     previous = current_map(lake).localCheckpoint(eager=True)
     written = _write_results(lake, clustering, previous, REBUILD_WRITER, batch, full=True)
@@ -129,31 +144,33 @@ def _closed_scope(lake: Lakehouse, touched: DataFrame) -> DataFrame:
 
     Closed under applied edges: an edge whose status can change has an end in the batch, and an
     applied edge never leaves a component, so no edge applied after the update leaves the scope.
+    The members of a component are connected by its applied edges, so they are found by walking
+    the edge log from the neighbourhood, stepping only onto nodes of those components; every
+    step reads only the buckets of its frontier.
     """
-    edge_log = edge_log_with_nodes(lake).select("src", "dst")
-    from_src = edge_log.join(touched.withColumnRenamed("node", "src"), on="src", how="left_semi")
-    from_dst = edge_log.join(touched.withColumnRenamed("node", "dst"), on="dst", how="left_semi")
-    near = (
-        touched.unionByName(from_src.select(F.col("dst").alias("node")))
-        .unionByName(from_dst.select(F.col("src").alias("node")))
-        .distinct()
-        .localCheckpoint(eager=True)
+    near = touched.unionByName(_neighbours(lake, touched)).distinct().localCheckpoint(eager=True)
+    near_map = current_map(lake, node_identifiers(near)).select(
+        node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"), "component_id"
     )
-    map_log = lake.read(IDENTITY_MAP)
-    components = latest_assignments(map_log.join(_identifier_columns(near), on=_ID, how="left_semi")).select(
-        "component_id"
+    components = near_map.select("component_id").distinct()
+    scope = near
+    frontier = near_map.select("node").join(touched, on="node", how="left_anti").localCheckpoint(eager=True)
+    while not frontier.isEmpty():
+        reached = _neighbours(lake, frontier).join(scope, on="node", how="left_anti").localCheckpoint(eager=True)
+        members = current_map(lake, node_identifiers(reached)).join(components, on="component_id", how="left_semi")
+        frontier = members.select(
+            node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node")
+        ).localCheckpoint(eager=True)
+        scope = scope.unionByName(frontier)
+    return scope.localCheckpoint(eager=True)
+
+
+def _neighbours(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
+    """The other ends of the edges of ``nodes`` (column node; edge log buckets of nodes only)."""
+    edges = edges_touching(lake, nodes).select("src", "dst")
+    return edges.select(F.col("dst").alias("node")).unionByName(edges.select(F.col("src").alias("node"))).join(
+        nodes, on="node", how="left_anti"
     ).distinct()
-    candidates = map_log.join(components, on="component_id", how="left_semi").select(*_ID).distinct()
-    members = latest_assignments(map_log.join(candidates, on=_ID, how="left_semi")).join(
-        components, on="component_id", how="left_semi"
-    )
-    member_nodes = members.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
-    return near.unionByName(member_nodes).distinct()
-
-
-def _identifier_columns(nodes: DataFrame) -> DataFrame:
-    parts = F.split(F.col("node"), ":", 2)
-    return nodes.select(parts[0].alias("identifier_type"), parts[1].alias("identifier_hash"))
 
 
 def _write_results(
@@ -177,16 +194,17 @@ def _write_results(
     before = previous.select(*_ID, F.col("person_id").alias("_old_person"), F.col("component_id").alias("_old_cmp"))
     rows = assignments.join(before, on=_ID, how="left").select(
         *_ID, "person_id", F.lit(now).cast("timestamp").alias("valid_since"), "component_id", "first_seen",
-        F.lit(version).cast("long").alias("map_version"), map_bucket(F.col("identifier_hash")).alias("bucket"),
+        F.lit(version).cast("long").alias("map_version"), identifier_bucket(F.col("identifier_hash")).alias("bucket"),
         (F.col("_old_person").isNull() | (F.col("_old_person") != F.col("person_id"))
          | (F.col("_old_cmp") != F.col("component_id"))).alias("_changed"),
     ).localCheckpoint(eager=True)
     changed = rows.where("_changed").drop("_changed")
     if full:
-        result = rows.drop("_changed").select(*IDENTITY_MAP_SCHEMA.fieldNames())
-        lake.replace_partitions(IDENTITY_MAP, result, ("0", "f"), writer_id, batch_number)
+        result = by_bucket(rows.drop("_changed").select(*IDENTITY_MAP_SCHEMA.fieldNames()))
+        lake.replace_partitions(IDENTITY_MAP, result, BUCKET_RANGE, writer_id, batch_number)
     else:
-        lake.append(IDENTITY_MAP, changed.select(*IDENTITY_MAP_SCHEMA.fieldNames()), writer_id, batch_number)
+        lake.append(IDENTITY_MAP, by_bucket(changed.select(*IDENTITY_MAP_SCHEMA.fieldNames())), writer_id,
+                    batch_number)
     return WrittenResults(assignments, rows, changed, merges)
 
 

@@ -1,4 +1,9 @@
-"""Reading the identity tables back: the current map, scoped to the identifiers that matter."""
+"""Reading the identity tables back, touching only the buckets that matter.
+
+identity_edges and identity_map are partitioned by ``bucket``, the first two hex digits of an
+identifier's hash (256 buckets). An edge is filed under the bucket of each of its ends, so the
+edges of a node are all in the node's bucket: a batch reads the buckets of its nodes, not the logs.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,90 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from identity.identifiers import EVENT_PERSON_PRIORITY, node_key
+from identity.schemas import IDENTITY_EDGES_SCHEMA
 from identity.tables import IDENTITY_EDGES, IDENTITY_MAP
 from lakehouse import Lakehouse
 
 _ID = ["identifier_type", "identifier_hash"]
+# Every bucket, for writes that replace a whole table.
+BUCKET_RANGE = ("00", "ff")
+COMPACT_WRITER = "identity-compact"
 
 
-def map_bucket(identifier_hash: Column) -> Column:
-    """identity_map partition: the first hex digit of the hash (16 buckets, '0'..'f')."""
-    return F.substring(identifier_hash, 1, 1)
+def identifier_bucket(identifier_hash: Column) -> Column:
+    """Partition of identity_map and identity_edges: the first two hex digits of a hash ('00'..'ff')."""
+    return F.substring(identifier_hash, 1, 2)
+
+
+def node_hash(node: Column) -> Column:
+    """The hash part of a node key (``type:hash``)."""
+    return F.split(node, ":", 2)[1]
+
+
+def node_identifiers(nodes: DataFrame) -> DataFrame:
+    """(identifier_type, identifier_hash) of a frame of node keys (column ``node``)."""
+    parts = F.split(F.col("node"), ":", 2)
+    return nodes.select(parts[0].alias("identifier_type"), parts[1].alias("identifier_hash"))
+
+
+def buckets_of(frame: DataFrame, hash_col: Column) -> list[str]:
+    """The distinct buckets of some hashes (at most 256 values reach the driver)."""
+    return sorted(r[0] for r in frame.select(identifier_bucket(hash_col)).distinct().collect() if r[0])
+
+
+def edge_copies(edges: DataFrame) -> DataFrame:
+    """Each edge observation filed under the bucket of each end (once when both ends share one).
+
+    Needs: observed_edges columns. Gives: IDENTITY_EDGES_SCHEMA (with ``bucket``).
+    """
+    ends = F.array_distinct(F.array(identifier_bucket(F.col("src_hash")), identifier_bucket(F.col("dst_hash"))))
+    return edges.withColumn("bucket", F.explode(ends)).select(*IDENTITY_EDGES_SCHEMA.fieldNames())
+
+
+def compacted_edges(edge_log: DataFrame) -> DataFrame:
+    """The edge log summed per edge, source, day and bucket (what a compaction or rebuild writes).
+
+    Needs and gives: IDENTITY_EDGES_SCHEMA.
+    """
+    return edge_log.groupBy("src_type", "src_hash", "dst_type", "dst_hash", "source", "event_date", "bucket").agg(
+        F.min("first_seen").alias("first_seen"),
+        F.max("last_seen").alias("last_seen"),
+        F.sum("event_count").alias("event_count"),
+    ).select(*IDENTITY_EDGES_SCHEMA.fieldNames())
+
+
+def _is_src_copy() -> Column:
+    return F.col("bucket") == identifier_bucket(F.col("src_hash"))
+
+
+def edge_log(lake: Lakehouse) -> DataFrame:
+    """The whole edge log, one row per observation (the copies filed under the src's bucket)."""
+    return lake.read(IDENTITY_EDGES).where(_is_src_copy()).drop("bucket")
+
+
+def edges_touching(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
+    """Every edge-log observation with an end in ``nodes`` (column node), once; reads only their buckets.
+
+    Gives: src, dst (node keys) and the edge-log columns (no bucket). Of an observation's copies, the
+    one kept is the src's when the src is wanted, else the dst's (the only copy in the dst's bucket).
+    """
+    wanted = nodes.select("node").distinct()
+    log = lake.read(IDENTITY_EDGES, {"bucket": buckets_of(wanted, node_hash(F.col("node")))})
+    with_nodes = log.select(
+        node_key(F.col("src_type"), F.col("src_hash")).alias("src"),
+        node_key(F.col("dst_type"), F.col("dst_hash")).alias("dst"),
+        *log.columns,
+    )
+    flagged = with_nodes.join(
+        F.broadcast(wanted.select(F.col("node").alias("src"), F.lit(True).alias("src_wanted"))), on="src", how="left"
+    ).join(F.broadcast(wanted.select(F.col("node").alias("dst"), F.lit(True).alias("dst_wanted"))), on="dst",
+           how="left")
+    src_wanted = F.coalesce(F.col("src_wanted"), F.lit(False))
+    dst_wanted = F.coalesce(F.col("dst_wanted"), F.lit(False))
+    picked = (src_wanted & _is_src_copy()) | (
+        ~src_wanted & dst_wanted & (F.col("bucket") == identifier_bucket(F.col("dst_hash")))
+    )
+    return flagged.where(picked).select("src", "dst", *[c for c in log.columns if c != "bucket"])
 
 
 def latest_assignments(map_log: DataFrame) -> DataFrame:
@@ -27,20 +107,15 @@ def latest_assignments(map_log: DataFrame) -> DataFrame:
 
 
 def current_map(lake: Lakehouse, identifiers: DataFrame | None = None) -> DataFrame:
-    """Current identity_map rows, optionally only of the given (identifier_type, identifier_hash)."""
-    log = lake.read(IDENTITY_MAP)
-    if identifiers is not None:
-        log = log.join(identifiers.select(*_ID).distinct(), on=_ID, how="left_semi")
-    return latest_assignments(log)
+    """Current identity_map rows, optionally only of the given (identifier_type, identifier_hash).
 
-
-def edge_log_with_nodes(lake: Lakehouse) -> DataFrame:
-    log = lake.read(IDENTITY_EDGES)
-    return log.select(
-        node_key(F.col("src_type"), F.col("src_hash")).alias("src"),
-        node_key(F.col("dst_type"), F.col("dst_hash")).alias("dst"),
-        *log.columns,
-    )
+    With identifiers, only their buckets are read.
+    """
+    if identifiers is None:
+        return latest_assignments(lake.read(IDENTITY_MAP))
+    wanted = identifiers.select(*_ID).distinct()
+    log = lake.read(IDENTITY_MAP, {"bucket": buckets_of(wanted, F.col("identifier_hash"))})
+    return latest_assignments(log.join(F.broadcast(wanted), on=_ID, how="left_semi"))
 
 
 def event_persons(identifiers: DataFrame, mapping: DataFrame) -> DataFrame:
@@ -57,9 +132,32 @@ def event_persons(identifiers: DataFrame, mapping: DataFrame) -> DataFrame:
     )
 
 
-def compact_identity_map(lake: Lakehouse, writer_id: str = "identity-compact") -> int:
+def by_bucket(rows: DataFrame) -> DataFrame:
+    """One write task per bucket, so a write adds at most one file per bucket."""
+    return rows.repartition("bucket")
+
+
+def compact_identity_map(lake: Lakehouse, writer_id: str = COMPACT_WRITER) -> int:
     """Rewrite identity_map with only its current rows (run periodically; readers see no change)."""
     current = latest_assignments(lake.read(IDENTITY_MAP)).localCheckpoint(eager=True)
     batch = (lake.committed_batch(IDENTITY_MAP, writer_id) or 0) + 1
-    return lake.replace_partitions(IDENTITY_MAP, current.select(*IDENTITY_MAP.schema.fieldNames()), ("0", "f"),
-                                   writer_id, batch).rows
+    rows = by_bucket(current.select(*IDENTITY_MAP.schema.fieldNames()))
+    return lake.replace_partitions(IDENTITY_MAP, rows, BUCKET_RANGE, writer_id, batch).rows
+
+
+def compact_identity_edges(lake: Lakehouse, writer_id: str = COMPACT_WRITER) -> int:
+    """Rewrite identity_edges with one row per edge, source, day and bucket (same sums for readers)."""
+    summed = compacted_edges(lake.read(IDENTITY_EDGES)).localCheckpoint(eager=True)
+    batch = (lake.committed_batch(IDENTITY_EDGES, writer_id) or 0) + 1
+    return lake.replace_partitions(IDENTITY_EDGES, by_bucket(summed), BUCKET_RANGE, writer_id, batch).rows
+
+
+def compact_identity_tables(lake: Lakehouse, writer_id: str = COMPACT_WRITER) -> None:
+    """Compact both logs: each batch adds up to one small file per touched bucket to each."""
+    compact_identity_edges(lake, writer_id)
+    compact_identity_map(lake, writer_id)
+
+
+def needs_compaction(lake: Lakehouse, max_files: int) -> bool:
+    """True when either log has more files than ``max_files`` (reads get slower with every small file)."""
+    return any(lake.info(t).files > max_files for t in (IDENTITY_EDGES, IDENTITY_MAP))
