@@ -79,7 +79,8 @@ def ga4_row(event: Event) -> dict[str, Any]:
     if event.kind == "form_submit":
         params.append(_param("form_id", data["form_id"]))
         params.append(_param("form_destination", f"https://{SITE_HOST}/contact/submit"))
-        params.append(_param("form_message", data["message"]))
+        if "message" in data:
+            params.append(_param("form_message", data["message"]))
     if event.kind == "login":
         params.append(_param("method", data["method"]))
     if "huge_payload" in data:

@@ -46,6 +46,11 @@ class Person:
     analytics_consent: bool
     ads_consent: bool
     reserved_user_id: str = ""  # the id this person gets if they open an account
+    # Signs in (account holders) or gives their email (a newsletter sign-up) on each of their
+    # cookies at least once. Persons who never identify use one device with one cookie: nothing
+    # observable could tie a second one to them.
+    identifies: bool = False
+    signs_in_on_shared_computer: bool = False
     devices: list[Device] = field(default_factory=list)
 
     @property
@@ -56,6 +61,13 @@ class Person:
     def currency(self) -> str:
         return self.country.currency
 
+    @property
+    def several_cookies(self) -> bool:
+        """More than one cookie/install of their own (or a login on a shared computer besides their own
+        cookie), so each of their cookies needs an identifying event."""
+        return (self.signs_in_on_shared_computer or len(self.devices) > 1
+                or any(len(d.cookies) > 1 for d in self.devices))
+
 
 @dataclass(slots=True)
 class Cookie:
@@ -65,6 +77,7 @@ class Cookie:
     prior_sessions: int  # sessions this cookie had before the period
     created_us: int | None  # first touch; None until first used for cookies born in the period
     anonymous_id: str = ""
+    identified: bool = False  # an event on it carried a user id or the owner's email
     session_count: int = 0
     bundle_seq: int = 0
     last_ts_by_event: dict[str, int] = field(default_factory=dict)
@@ -178,6 +191,8 @@ def build_population(rng: random.Random, persons: int, start_us: int, end_us: in
             e164, local = _phone(rng, country.code)
         used_phones.add(e164)
         has_account = rng.random() < 0.3
+        # Without an account, some persons subscribe to the newsletter (an identify with their email).
+        identifies = has_account or rng.random() < 0.4
         activity = rng.choices((0.3, 0.8, 1.8, 4.0), weights=(50, 30, 15, 5), k=1)[0]
         banner = rng.random() < 0.4
         people.append(
@@ -199,20 +214,25 @@ def build_population(rng: random.Random, persons: int, start_us: int, end_us: in
                 analytics_consent=(rng.random() < 0.85) if banner else True,
                 ads_consent=rng.random() < 0.5,
                 reserved_user_id=f"u_{user_numbers[i]:06d}",
+                identifies=identifies,
             )
         )
 
     devices: list[Device] = []
     for person in people:
-        for profile in _device_profiles(rng):
+        profiles = _device_profiles(rng)
+        for profile in profiles if person.identifies else profiles[:1]:
             source = "segment" if profile.kind == "mobile_app" else rng.choice(("ga4", "segment"))
+            # An app reinstall keeps the device id (linked); a browser reset is a stranger unless
+            # the owner identifies again.
+            resettable = person.identifies or profile.kind == "mobile_app"
             device = Device(
                 device_key=f"d_{len(devices) + 1:06d}",
                 profile=profile,
                 source=source,
                 owners=[person],
                 shared_kind="",
-                cookies=_new_cookies(rng, start_us, end_us, resettable=True),
+                cookies=_new_cookies(rng, start_us, end_us, resettable=resettable),
                 login_here=person.has_account and rng.random() < 0.65,
             )
             if device.is_app:
@@ -253,8 +273,10 @@ def _shared_devices(
         owners = candidates[cursor : cursor + rng.randint(3, 4)]
         cursor += len(owners)
         for owner in owners:  # each logs into their OWN account, so each needs one
+            owner.signs_in_on_shared_computer = True
             if not owner.has_account:
                 owner.has_account = True
+                owner.identifies = True
                 owner.user_id = owner.reserved_user_id
         computer = Device(
             device_key=f"d_{offset + len(shared) + 1:06d}",

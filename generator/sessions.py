@@ -255,6 +255,8 @@ class HumanSession:
             steps = rng.randint(12, 20)  # a long, patient shopper
         if self._wants_login():
             self._login()
+        if self._must_identify():
+            self._login() if self.person.has_account else self._subscribe()
         for _ in range(steps):
             if self.rec.full:
                 return
@@ -268,6 +270,30 @@ class HumanSession:
         if self.plan.force_login:
             return True
         return device.login_here and self.rng.random() < (0.9 if self.plan.intent == "account" else 0.45)
+
+    def _must_identify(self) -> bool:
+        """A person with several cookies of their own identifies on each of them once (in its first
+        session), so the truth never holds a link that no event shows."""
+        person, cookie = self.person, self.rec.cookie
+        if self.rec.user_id is not None:
+            cookie.identified = True  # still signed in on this device
+        return (person.identifies and person.several_cookies and not self.plan.device.shared_kind
+                and not cookie.identified)
+
+    def _subscribe(self) -> None:
+        """Newsletter sign-up: Segment identify with the email trait; GA4 form with the email as a
+        user property (``customer_email``, as the leaky tag configuration sends it)."""
+        person, sim = self.person, self.o.sim
+        at = self._advance(small=True)
+        if self.source == "segment":
+            if self.rec.identify(at, {"email": person.email}):
+                sim.pii.value("EMAIL_ADDRESS", person.email, "traits", "segment")
+                sim.identities.see("email", person.email, person.person_id)
+                self.rec.cookie.identified = True
+        elif self.rec.action("form_submit", at, {"form_id": "newsletter", "customer_email": person.email}):
+            sim.pii.value("EMAIL_ADDRESS", person.email, "user_properties", "ga4")
+            sim.identities.see("email", person.email, person.person_id)
+            self.rec.cookie.identified = True
 
     def _advance(self, small: bool = False) -> int:
         self.t += self.rng.randint(200_000, 2_500_000) if small else _gap_us(self.rng, self.person)
@@ -287,9 +313,6 @@ class HumanSession:
                 leak, spans = leaky_query(rng, self.person, self.o.sim.ids.token())
                 query += "&" + leak
                 self.o.sim.pii.spans(spans, "url_query", self.source)
-                self.o.sim.identities.see("email", self.person.email, self.person.person_id)
-                if any(s.pii_type == "PHONE_NUMBER" for s in spans):
-                    self.o.sim.identities.see("phone", self.person.phone_e164, self.person.person_id)
         elif channel.medium == "cpc":
             gclid = self.o.sim.ids.token()[:24]
             query = f"?gclid={gclid}&utm_source=google&utm_medium=cpc&utm_campaign=brand_search"
@@ -419,7 +442,6 @@ class HumanSession:
             sim.pii.text(text, "search_term", self.source)
             if not self.rec.ctx.is_app:
                 sim.pii.spans(search_url_spans(text), "url_query", self.source)
-            self._note_own_identifiers(text)
 
     def _form(self) -> None:
         rng, sim, person = self.rng, self.o.sim, self.person
@@ -436,7 +458,6 @@ class HumanSession:
         }
         if self.rec.action("form_submit", self._advance(), data):
             sim.pii.text(text, "form", self.source)
-            self._note_own_identifiers(text)
             if typed_email and self.source == "segment":
                 sim.pii.value("EMAIL_ADDRESS", typed_email, "form", self.source)
                 sim.identities.see("email", typed_email, person.person_id)
@@ -455,6 +476,7 @@ class HumanSession:
             self.rec.user_id = previous_user  # never signed in: nothing may carry the id later
             return
         sim.identities.see("user_id", person.user_id or "", person.person_id)
+        self.rec.cookie.identified = True
         if "customer_email" in data:
             sim.pii.value("EMAIL_ADDRESS", person.email, "user_properties", "ga4")
             sim.identities.see("email", person.email, person.person_id)
@@ -479,13 +501,6 @@ class HumanSession:
                         sim.pii.value(pii_type, traits[key], "traits", "segment")
                         if key != "name":
                             sim.identities.see(key, traits[key], person.person_id)
-
-    def _note_own_identifiers(self, text: TypedText) -> None:
-        if text.own_email:
-            self.o.sim.identities.see("email", text.own_email, self.person.person_id)
-        if text.own_phone:
-            self.o.sim.identities.see("phone", text.own_phone, self.person.person_id)
-
 
 def _money_sum(lines: list[dict], currency: str) -> float:
     total = sum(line["price"] * line["quantity"] for line in lines)

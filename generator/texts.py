@@ -33,7 +33,7 @@ class PiiSpan:
 class TypedText:
     text: str
     spans: tuple[PiiSpan, ...] = ()
-    own_email: str | None = None  # the author's own email when the text reveals it (an identifier)
+    own_email: str | None = None  # the author's own email in the text (PII, not an identifier field)
     own_phone: str | None = None
     names: tuple[str, ...] = field(default=())
 

@@ -296,3 +296,47 @@ def test_zero_malformed_rate_writes_no_malformed_lines(tmp_path: Path) -> None:
     assert len(_read_csv(tmp_path / "truth" / "malformed.csv")) == 0
     assert summary.to_dict()["files"] == 2
     assert not list(tmp_path.rglob("*.gz"))
+
+
+def _identifier_fields(source: str, row: dict[str, Any]) -> list[tuple[str, str]]:
+    """The identifiers one landing row carries in identifier fields (as the identity stage reads them)."""
+    if source == "ga4":
+        found = [("anonymous_id", row.get("user_pseudo_id")), ("user_id", row.get("user_id"))]
+        found += [("email", p["value"]["string_value"]) for p in row.get("user_properties") or []
+                  if p["key"] == "customer_email"]
+    else:
+        device = (row.get("context") or {}).get("device") or {}
+        found = [("anonymous_id", row.get("anonymousId")), ("user_id", row.get("userId")),
+                 ("device_id", device.get("id"))]
+        for fields in (row.get("traits") or {}, row.get("properties") or {}):
+            if isinstance(fields, dict):
+                found += [(kind, fields.get(kind)) for kind in ("email", "phone")]
+    return [(kind, value) for kind, value in found if isinstance(value, str) and value]
+
+
+def test_every_persons_identifiers_are_linked_by_events(landing: Landing) -> None:
+    """The identity truth holds no link that no event shows: the identifiers of each person (shared
+    ones and bots aside) are connected through events that carry two of them."""
+    truth = {
+        (r["identifier_type"], r["identifier_value"]): r["person_id"]
+        for r in _read_csv(landing.root / "truth" / "identifiers.csv")
+        if r["person_id"] != "shared" and not r["person_id"].startswith("bot:")
+    }
+    parent = {identifier: identifier for identifier in truth}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for source, _, _, row in landing.rows:
+        own = [i for i in _identifier_fields(source, row) if i in truth]
+        for other in own[1:]:
+            if truth[other] == truth[own[0]]:
+                parent[find(other)] = find(own[0])
+    groups: dict[str, set[tuple[str, str]]] = {}
+    for identifier, person in truth.items():
+        groups.setdefault(person, set()).add(find(identifier))
+    assert len(groups) >= 40
+    assert {p for p, roots in groups.items() if len(roots) > 1} == set()
+    assert sum(len(roots) == 1 and sum(truth[i] == p for i in truth) > 2 for p, roots in groups.items()) > 5
