@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from clickstitch.config import ClickstitchConfig
 from identity import (
     IDENTITY_CONFLICTS,
+    IDENTITY_EDGES,
     IDENTITY_MAP,
     IDENTITY_MERGES,
     connected_components,
@@ -80,6 +81,36 @@ def test_connected_components_label_with_smallest_node(spark: SparkSession, edge
     links = spark.createDataFrame(edges, "src string, dst string")
     labels = connected_components(nodes, links).labels
     assert {r.node: r.component for r in labels.collect()} == expected
+
+
+def test_edges_are_filed_under_both_ends_and_read_once(spark: SparkSession, config: ClickstitchConfig) -> None:
+    from identity.store import compact_identity_edges, edge_copies, edge_log, edges_touching
+
+    lake = open_lakehouse(spark, config)
+    t = datetime(2026, 10, 1, tzinfo=UTC)
+    observations = [  # (src hash, dst hash, count): one pair in one bucket, one across two, a self edge
+        ("aa01", "aa02", 1), ("aa01", "bb03", 2), ("aa01", "bb03", 3), ("bb03", "bb03", 4),
+    ]
+    rows = [("anonymous_id", s, "user_id", d, "segment", t, t, n, DAY) for s, d, n in observations]
+    edges = spark.createDataFrame(rows, "src_type string, src_hash string, dst_type string, dst_hash string, "
+                                  "source string, first_seen timestamp, last_seen timestamp, event_count long, "
+                                  "event_date date")
+    lake.append(IDENTITY_EDGES, edge_copies(edges), "w", 1)
+    assert {r.bucket: r["count"] for r in lake.read(IDENTITY_EDGES).groupBy("bucket").count().collect()} == {
+        "aa": 3, "bb": 3
+    }
+
+    def counts(*nodes: str) -> list[int]:
+        wanted = spark.createDataFrame([(n,) for n in nodes], "node string")
+        return sorted(r.event_count for r in edges_touching(lake, wanted).collect())
+
+    assert counts("anonymous_id:aa01") == [1, 2, 3]
+    assert counts("user_id:bb03") == [2, 3, 4]
+    assert counts("user_id:aa02", "user_id:bb03") == [1, 2, 3, 4]
+    assert counts("anonymous_id:aa01", "user_id:bb03", "user_id:aa02") == [1, 2, 3, 4]
+    assert sorted(r.event_count for r in edge_log(lake).collect()) == [1, 2, 3, 4]
+    compact_identity_edges(lake)
+    assert sorted(r.event_count for r in edge_log(lake).collect()) == [1, 4, 5]
 
 
 def persons(lake, config, **identifiers: str) -> dict[str, str]:
