@@ -98,10 +98,8 @@ def stitch_batch(
     lake.append(IDENTITY_EDGES, by_bucket(edge_copies(observed_edges(identifiers))), writer_id, batch_number)
     touched = identifiers.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
     scope = _closed_scope(lake, touched.distinct())
-    scope_edges = edges_touching(lake, scope)
-    clustering = cluster_identities(graph_edges(scope_edges.drop("src", "dst")), config.identity, scope)
-    previous = current_map(lake, node_identifiers(scope))
-    written = _write_results(lake, clustering, previous, writer_id, batch_number, full=False)
+    clustering = cluster_identities(graph_edges(scope.edges.drop("src", "dst")), config.identity, scope.nodes)
+    written = _write_results(lake, clustering, scope.assignments, writer_id, batch_number, full=False)
     persons = _with_persons(events, identifiers, written.assignments)
     if needs_compaction(lake, config.identity.compact_after_files):
         compact_identity_tables(lake)
@@ -139,38 +137,50 @@ def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, fir
     return report
 
 
-def _closed_scope(lake: Lakehouse, touched: DataFrame) -> DataFrame:
+@dataclass(frozen=True)
+class Scope:
+    """What a batch re-clusters. nodes: column node; edges: every edge-log observation with an end in
+    nodes (edges_touching columns); assignments: the current identity_map rows of the nodes."""
+
+    nodes: DataFrame
+    edges: DataFrame
+    assignments: DataFrame
+
+
+def _closed_scope(lake: Lakehouse, touched: DataFrame) -> Scope:
     """Nodes to re-cluster: the batch's nodes, their neighbours, and every node of their components.
 
     Closed under applied edges: an edge whose status can change has an end in the batch, and an
     applied edge never leaves a component, so no edge applied after the update leaves the scope.
     The members of a component are connected by its applied edges, so they are found by walking
-    the edge log from the neighbourhood, stepping only onto nodes of those components; every
-    step reads only the buckets of its frontier.
+    the edge log from the neighbourhood, stepping only onto nodes of those components. Each step
+    reads the edge buckets of the scope so far (the last step's read is the scope's edges) and the
+    map buckets of the nodes it reaches, never a whole log.
     """
-    near = touched.unionByName(_neighbours(lake, touched)).distinct().localCheckpoint(eager=True)
-    near_map = current_map(lake, node_identifiers(near)).select(
-        node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"), "component_id"
+    near = touched.unionByName(_other_ends(edges_touching(lake, touched), touched)).distinct().localCheckpoint(
+        eager=True
     )
-    components = near_map.select("component_id").distinct()
-    scope = near
-    frontier = near_map.select("node").join(touched, on="node", how="left_anti").localCheckpoint(eager=True)
-    while not frontier.isEmpty():
-        reached = _neighbours(lake, frontier).join(scope, on="node", how="left_anti").localCheckpoint(eager=True)
-        members = current_map(lake, node_identifiers(reached)).join(components, on="component_id", how="left_semi")
-        frontier = members.select(
-            node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node")
+    assignments = current_map(lake, node_identifiers(near)).localCheckpoint(eager=True)
+    components = assignments.select("component_id").distinct()
+    nodes = near
+    while True:
+        edges = edges_touching(lake, nodes).localCheckpoint(eager=True)
+        reached = _other_ends(edges, nodes).localCheckpoint(eager=True)
+        members = current_map(lake, node_identifiers(reached)).join(
+            components, on="component_id", how="left_semi"
         ).localCheckpoint(eager=True)
-        scope = scope.unionByName(frontier)
-    return scope.localCheckpoint(eager=True)
+        if members.isEmpty():
+            return Scope(nodes, edges, assignments)
+        nodes = nodes.unionByName(
+            members.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
+        ).localCheckpoint(eager=True)
+        assignments = assignments.unionByName(members)
 
 
-def _neighbours(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
-    """The other ends of the edges of ``nodes`` (column node; edge log buckets of nodes only)."""
-    edges = edges_touching(lake, nodes).select("src", "dst")
-    return edges.select(F.col("dst").alias("node")).unionByName(edges.select(F.col("src").alias("node"))).join(
-        nodes, on="node", how="left_anti"
-    ).distinct()
+def _other_ends(edges: DataFrame, nodes: DataFrame) -> DataFrame:
+    """The ends of ``edges`` (src, dst) that are not in ``nodes`` (column node)."""
+    ends = edges.select(F.col("dst").alias("node")).unionByName(edges.select(F.col("src").alias("node")))
+    return ends.join(nodes, on="node", how="left_anti").distinct()
 
 
 def _write_results(

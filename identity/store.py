@@ -80,21 +80,26 @@ def edges_touching(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
     """
     wanted = nodes.select("node").distinct()
     log = lake.read(IDENTITY_EDGES, {"bucket": buckets_of(wanted, node_hash(F.col("node")))})
-    with_nodes = log.select(
-        node_key(F.col("src_type"), F.col("src_hash")).alias("src"),
-        node_key(F.col("dst_type"), F.col("dst_hash")).alias("dst"),
-        *log.columns,
+    ids = node_identifiers(wanted)
+
+    def flags(end: str) -> DataFrame:  # joined on type and hash: no node key is built for every log row
+        return F.broadcast(ids.select(F.col("identifier_type").alias(f"{end}_type"),
+                                      F.col("identifier_hash").alias(f"{end}_hash"),
+                                      F.lit(True).alias(f"{end}_wanted")))
+
+    flagged = log.join(flags("src"), on=["src_type", "src_hash"], how="left").join(
+        flags("dst"), on=["dst_type", "dst_hash"], how="left"
     )
-    flagged = with_nodes.join(
-        F.broadcast(wanted.select(F.col("node").alias("src"), F.lit(True).alias("src_wanted"))), on="src", how="left"
-    ).join(F.broadcast(wanted.select(F.col("node").alias("dst"), F.lit(True).alias("dst_wanted"))), on="dst",
-           how="left")
     src_wanted = F.coalesce(F.col("src_wanted"), F.lit(False))
     dst_wanted = F.coalesce(F.col("dst_wanted"), F.lit(False))
     picked = (src_wanted & _is_src_copy()) | (
         ~src_wanted & dst_wanted & (F.col("bucket") == identifier_bucket(F.col("dst_hash")))
     )
-    return flagged.where(picked).select("src", "dst", *[c for c in log.columns if c != "bucket"])
+    return flagged.where(picked).select(
+        node_key(F.col("src_type"), F.col("src_hash")).alias("src"),
+        node_key(F.col("dst_type"), F.col("dst_hash")).alias("dst"),
+        *[c for c in log.columns if c != "bucket"],
+    )
 
 
 def latest_assignments(map_log: DataFrame) -> DataFrame:
