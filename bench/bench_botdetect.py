@@ -1,13 +1,13 @@
-"""Bot detection speed: UA classification (cold cache) and session_verdicts throughput.
+"""Bot detection speed: UA classification (cold cache) and the pipeline with and without the bot stage.
 
-Usage: PYTHONPATH=. .venv/bin/python bench/bench_botdetect.py [--persons 5000 --days 2]
+Usage: PYTHONPATH=. .venv/bin/python bench/bench_botdetect.py [--persons 2000 --days 2 --repeat 2]
 
 1. Distinct user agents classified per second, single-threaded from an empty cache: the
    crawler-user-agents ``instances`` plus fake-useragent's real browser UAs (when installed).
-2. ``session_verdicts`` over generated events (read through the ingest stages and cached first),
-   events per second, with the UA stage and without it (``use_user_agent=False``), one run.
-   Each is timed twice: the first run includes starting Python workers and loading the
-   crawler list, the second is warm.
+2. The whole pipeline (a backfill of generated exports into fresh Delta tables) with the bot stage
+   (``botdetect.enabled``: verdicts over the bronze neighbourhood, silver re-labelling,
+   bot_sessions) and without it, alternated ``--repeat`` times in one warm session; the best time
+   of each is kept.
 """
 
 from __future__ import annotations
@@ -17,18 +17,21 @@ import importlib.resources
 import json
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 import crawleruseragents
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame
+from pyspark.sql import SparkSession
 
-from botdetect import BotDetectConfig, classify_user_agent, clear_user_agent_cache, session_verdicts
-from clickstitch.config import load_config
+from botdetect import classify_user_agent, clear_user_agent_cache
+from botdetect.tables import BOT_SESSIONS
+from clickstitch.config import ClickstitchConfig, load_config
+from clickstitch.drivers import run_backfill
 from clickstitch.session import build_spark
 from generator import generate
-from ingest import BatchContext, dedupe_events, parse_events, read_lines, to_landing_files, valid_events
+from lakehouse import open_lakehouse
+
+START = date(2026, 10, 1)
 
 
 def sample_user_agents() -> list[str]:
@@ -52,48 +55,49 @@ def user_agents_per_second() -> tuple[int, float]:
     return len(agents), len(agents) / (time.perf_counter() - started)
 
 
-def timed_verdicts(events: DataFrame, config: BotDetectConfig, use_user_agent: bool) -> tuple[float, int]:
+def timed_backfill(
+    spark: SparkSession, config: ClickstitchConfig, lake_root: Path, days: int
+) -> tuple[float, int, int]:
+    """Seconds, bronze events and flagged sessions of one backfill into a fresh lake."""
+    run_config = config.with_overrides({"lake.root": str(lake_root)})
+    lake = open_lakehouse(spark, run_config)
     started = time.perf_counter()
-    verdicts = session_verdicts(events, config, use_user_agent=use_user_agent)
-    flagged = verdicts.where("is_bot").count()  # forces every session's verdict
-    return time.perf_counter() - started, flagged
+    report = run_backfill(spark, lake, run_config, START, START + timedelta(days=days - 1))
+    seconds = time.perf_counter() - started
+    flagged = lake.read(BOT_SESSIONS).count() if run_config.botdetect.enabled else 0
+    return seconds, report.bronze_records, flagged
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=5000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=2000)
     parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
     count, rate = user_agents_per_second()
     print(f"classify_user_agent, cold cache, 1 thread: {count} distinct UAs at {rate:,.0f} UAs/s")
 
-    config = load_config(environ={"CLICKSTITCH_HASH_KEY": "bench"}).with_overrides(
-        {"spark.master": "local[2]", "spark.shuffle_partitions": 2}
-    )
+    config = load_config(environ={"CLICKSTITCH_HASH_KEY": "bench-only-key"})
     spark = build_spark(config)
     with tempfile.TemporaryDirectory() as out:
-        generate(Path(out), persons=args.persons, days=args.days, seed=11)
-        landing = Path(out) / "landing"
-        listing = [(p.absolute().as_uri(), p.stat().st_size) for p in sorted(landing.rglob("*")) if p.is_file()]
-        batch = BatchContext("bench", datetime(2030, 1, 1, tzinfo=UTC))
-        events = (
-            parse_events(read_lines(spark, to_landing_files(listing, landing), config.ingest), config.ingest, batch)
-            .transform(valid_events)
-            .transform(dedupe_events)
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
-        n_events = events.count()
-        n_sessions = events.select("source", "session_id").distinct().count()
-        print(f"events: {n_events:,} in {n_sessions:,} sessions ({args.persons} persons x {args.days} days), cached")
-        for use_user_agent in (True, False, True, False):
-            seconds, flagged = timed_verdicts(events, config.botdetect, use_user_agent)
-            label = "with UA stage   " if use_user_agent else "without UA stage"
-            print(
-                f"session_verdicts {label}: {seconds:6.1f} s, {n_events / seconds:9,.0f} events/s "
-                f"({flagged} sessions flagged)"
-            )
-        events.unpersist()
+        summary = generate(Path(out), persons=args.persons, days=args.days, seed=11, start_date=START)
+        print(f"generated {summary.valid_events:,} events ({args.persons} persons x {args.days} days)")
+        config = config.with_overrides({"landing": str(Path(out) / "landing")})
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for attempt in range(args.repeat):
+            for enabled in (True, False):
+                run_config = config.with_overrides({"botdetect.enabled": enabled})
+                seconds, events, flagged = timed_backfill(spark, run_config, Path(out) / f"lake-{enabled}-{attempt}",
+                                                          args.days)
+                times[enabled].append(seconds)
+                label = "with bot stage   " if enabled else "without bot stage"
+                print(f"pipeline {label} run {attempt + 1}: {seconds:6.1f} s, {events / seconds:7,.0f} events/s"
+                      + (f" ({flagged} sessions flagged)" if enabled else ""))
+        with_bots, without = min(times[True]), min(times[False])
+        print(f"best: with bot stage {with_bots:.1f} s ({events / with_bots:,.0f} events/s), without "
+              f"{without:.1f} s ({events / without:,.0f} events/s); the bot stage adds "
+              f"{100 * (with_bots - without) / without:.0f}%")
     spark.stop()
 
 

@@ -64,6 +64,9 @@ class BotDetectConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    enabled: bool = Field(
+        default=True, description="Judge sessions in the pipeline; off leaves silver's bot columns null."
+    )
     threshold: float = Field(default=0.7, gt=0.0, le=1.0, description="is_bot when score >= threshold.")
     rules: dict[str, RuleSettings] = Field(
         default_factory=_default_rules, description="Per-rule enabled flag and weight, by rule name."

@@ -104,15 +104,20 @@ def refresh_verdicts(
     if history is None:
         history = read_history(lake, batch_events)
     columns = list(SIGNAL_EVENT_COLUMNS)
-    events = batch_events.select(*columns).unionByName(history.select(*columns)).dropDuplicates(["event_id"])
+    # The frames below are referenced many times each; materialized once (a batch's neighbourhood is
+    # small) so Spark neither re-runs nor re-plans their lineage at every reference.
+    events = (
+        batch_events.select(*columns).unionByName(history.select(*columns)).dropDuplicates(["event_id"])
+    ).localCheckpoint(eager=True)
     # Scope on the cheap per-session keys, then compute the full signals for that scope only.
-    keys = session_keys(events)
+    keys = session_keys(events).localCheckpoint(eager=True)
     touched = keys.join(affected_sessions(batch_events), list(SESSION_KEY), "left_semi")
-    affected = _sharing_a_group(keys, touched).select(*SESSION_KEY)
-    evaluation_set = _sharing_a_group(keys, _sharing_a_group(keys, touched)).select(*SESSION_KEY)
+    near = _sharing_a_group(keys, touched).localCheckpoint(eager=True)
+    affected = near.select(*SESSION_KEY)
+    evaluation_set = _sharing_a_group(keys, near).select(*SESSION_KEY)
     scoped_events = events.join(evaluation_set, list(SESSION_KEY), "left_semi")
     verdicts = signals_to_verdicts(session_signals(scoped_events), config, use_user_agent=use_user_agent)
-    return verdicts.join(affected, list(SESSION_KEY), "left_semi")
+    return verdicts.join(affected, list(SESSION_KEY), "left_semi").localCheckpoint(eager=True)
 
 
 def read_history(lake: Lakehouse | None, batch_events: DataFrame, dates: Sequence[str] | None = None) -> DataFrame:

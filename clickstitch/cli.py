@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="e.g. email:jane@example.com, user_id:u_123, anonymous_id:..., phone:+1...")
     _common(forget, landing=False)
 
+    identity = commands.add_parser("identity", help="identity graph maintenance")
+    identity_commands = identity.add_subparsers(dest="identity_command", required=True, metavar="ACTION")
+    rebuild = identity_commands.add_parser(
+        "rebuild", help="recompute the identity graph from bronze over a date range, then every profile"
+    )
+    rebuild.add_argument("--from", dest="first", type=_iso_date, required=True, help="first day YYYY-MM-DD")
+    rebuild.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
+    _common(rebuild, landing=False)
+
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
@@ -172,6 +181,28 @@ def _backfill(args: argparse.Namespace) -> int:
     print(f"backfill {args.first}..{args.last}: {report.input_records} records -> {report.bronze_records} events, "
           f"{report.dead_letters} dead letters, {report.duplicates} duplicates, {report.out_of_range} outside range")
     _print_tables(lake)
+    return 0
+
+
+def _identity(args: argparse.Namespace) -> int:
+    from clickstitch.pipeline import hash_key_of
+    from identity.profiles import refresh_profiles
+    from identity.stitch import rebuild
+
+    config = _config(args)
+    if args.last < args.first:
+        raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
+    hash_key_of(config)
+    spark, lake = _session(config)
+    lake.ensure_all()
+    report = rebuild(spark, lake, config, args.first, args.last)
+    profiles = refresh_profiles(spark, lake, config)
+    print(f"identity rebuild {args.first}..{args.last}: {report.identifiers} identifiers, {report.edges} edges -> "
+          f"{report.persons} persons; {report.changed_identifiers} identifiers changed person, {report.merges} "
+          f"merges, {report.conflicts} conflicts ({report.rounds} rounds, {report.seconds} s); "
+          f"{profiles.rows} profiles")
     return 0
 
 
@@ -287,6 +318,7 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "identity": _identity,
     "sql": _sql,
     "forget": _forget,
     "generate": _generate,

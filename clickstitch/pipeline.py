@@ -10,13 +10,18 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+from operator import and_
 from typing import Any, Protocol
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from botdetect import user_agent_signals
+from botdetect import apply_verdicts, refresh_verdicts, user_agent_signals
+from botdetect.signals import SESSION_KEY
+from botdetect.tables import BOT_SESSIONS
+from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch import faults
 from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig
 from clickstitch.errors import ClickstitchError
@@ -38,16 +43,27 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class BatchOutputs:
-    """What one batch produces.
+class IngestOutputs:
+    """What the ingest half of a batch produces.
 
-    events: EVENT_SCHEMA, one row per event_id (bronze); dead: DEAD_LETTER_SCHEMA;
-    silver: SILVER_EVENT_SCHEMA plus ``pii_entity_counts`` (for privacy_audit).
+    events: EVENT_SCHEMA, one row per event_id (bronze); dead: DEAD_LETTER_SCHEMA.
     """
 
     events: DataFrame
     dead: DataFrame
+
+
+@dataclass(frozen=True)
+class SilverOutputs:
+    """What the silver half of a batch produces.
+
+    silver: SILVER_EVENT_SCHEMA plus ``pii_entity_counts`` (for privacy_audit), with the bot verdict
+    of each event's session; verdicts: SESSION_VERDICT_SCHEMA, one row per session whose verdict the
+    batch may have changed (its own sessions and those sharing a client with them).
+    """
+
     silver: DataFrame
+    verdicts: DataFrame | None
 
 
 @dataclass(frozen=True)
@@ -70,14 +86,32 @@ class BatchReport:
         return self.input_records == accounted
 
 
-def transform_batch(
-    parsed: DataFrame, config: ClickstitchConfig, batch: BatchContext, hash_key: bytes
-) -> BatchOutputs:
-    """The shared transform. Needs: ingest.parse_events output. Later stages plug in here."""
+def ingest_stage(parsed: DataFrame, config: ClickstitchConfig, batch: BatchContext) -> IngestOutputs:
+    """The shared transform, first half: parsed lines -> bronze events and dead letters.
+
+    Needs: ingest.parse_events output.
+    """
     events = parsed.transform(valid_events).transform(dedupe_events)
     dead = dead_letters(parsed, config.ingest.dead_letter_raw_chars, batch.ingested_at)
-    silver = events.transform(user_agent_signals).transform(to_silver, config.privacy, hash_key)
-    return BatchOutputs(events=events, dead=dead, silver=silver)
+    return IngestOutputs(events=events, dead=dead)
+
+
+def silver_stage(
+    events: DataFrame, history: DataFrame | None, config: ClickstitchConfig, hash_key: bytes
+) -> SilverOutputs:
+    """The shared transform, second half: bronze events -> silver events with their bot verdicts.
+
+    Needs: the batch's events (EVENT_SCHEMA) and ``history``, the bronze events of the batch's days
+    +-1 day (the batch's own included), so a session's verdict sees every event of its clients
+    however the events were cut into batches (``botdetect.refresh``). Without history (bot
+    detection off) the bot columns stay null.
+    """
+    with_agents = events.transform(user_agent_signals)
+    if history is None:
+        return SilverOutputs(silver=with_agents.transform(to_silver, config.privacy, hash_key), verdicts=None)
+    verdicts = refresh_verdicts(events.sparkSession, None, events, config.botdetect, history)
+    silver = with_agents.transform(apply_verdicts, verdicts).transform(to_silver, config.privacy, hash_key)
+    return SilverOutputs(silver=silver, verdicts=verdicts)
 
 
 def hash_key_of(config: ClickstitchConfig) -> bytes:
@@ -103,6 +137,14 @@ class BatchSink(Protocol):
 
     def in_scope(self, event_date: F.Column) -> F.Column: ...
 
+    def keeps(self, day: F.Column) -> F.Column:
+        """Whether rows of this day that a table already holds survive the batch's write."""
+        ...
+
+    def scope(self, dates: tuple[date, date] | None) -> tuple[date, date] | None:
+        """The days the batch writes, given the (first, last) days of its in-scope events."""
+        ...
+
     def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult: ...
 
 
@@ -116,6 +158,12 @@ class StreamSink:
 
     def in_scope(self, event_date: F.Column) -> F.Column:
         return F.lit(True)
+
+    def keeps(self, day: F.Column) -> F.Column:
+        return F.lit(True)
+
+    def scope(self, dates: tuple[date, date] | None) -> tuple[date, date] | None:
+        return dates
 
     def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult:
         return lake.append_new_keys(table, events, self.writer_id, self.batch_number)
@@ -133,6 +181,12 @@ class BackfillSink:
 
     def in_scope(self, event_date: F.Column) -> F.Column:
         return event_date.between(F.lit(self.first), F.lit(self.last))
+
+    def keeps(self, day: F.Column) -> F.Column:
+        return ~self.in_scope(day)
+
+    def scope(self, dates: tuple[date, date] | None) -> tuple[date, date]:
+        return (self.first, self.last)  # the backfill owns its whole range, days without events included
 
     def write_events(self, lake: Lakehouse, events: DataFrame, table: TableSpec = EVENTS_BRONZE) -> WriteResult:
         in_range = events.where(self.in_scope(F.col("event_date")))
@@ -163,17 +217,32 @@ def run_batch(
             "batch %s: %d records, %d valid, %d rejected, %d outside the range",
             batch.batch_id, counts["input"], counts["valid"], counts["rejected"], counts["out_of_range"],
         )
-        outputs = transform_batch(parsed, config, batch, hash_key)
-        bronze = sink.write_events(lake, outputs.events)
+        ingest = ingest_stage(parsed, config, batch)
+        # Computed once and cut from the (huge) parse plan: bronze, bots and silver all read it.
+        batch_events = ingest.events.localCheckpoint(eager=True)
+        bronze = sink.write_events(lake, batch_events)
         faults.after_write(EVENTS_BRONZE.name, sink.batch_number)
+        # Verdicts read the bronze neighbourhood of the batch as it is now that the batch is in it.
+        events = batch_events.where(sink.in_scope(F.col("event_date")))
+        history = _bronze_around(lake, counts["dates"], events) if config.botdetect.enabled else None
+        outputs = silver_stage(events, history, config, hash_key)
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
         silver = outputs.silver.persist(StorageLevel.MEMORY_AND_DISK)
-        sink.write_events(lake, silver.drop(PII_COUNTS_COLUMN), EVENTS_SILVER)
+        verdicts = None if outputs.verdicts is None else outputs.verdicts.persist(StorageLevel.MEMORY_AND_DISK)
+        if verdicts is None or history is None:
+            sink.write_events(lake, silver.drop(PII_COUNTS_COLUMN), EVENTS_SILVER)
+            written = sink.scope(counts["dates"])
+        else:
+            written = _write_silver(lake, sink, silver.drop(PII_COUNTS_COLUMN), verdicts, history, counts["dates"])
         faults.after_write(EVENTS_SILVER.name, sink.batch_number)
+        if verdicts is not None:
+            _write_bot_sessions(lake, sink, verdicts)
+            faults.after_write(BOT_SESSIONS.name, sink.batch_number)
+            verdicts.unpersist()
         lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
         silver.unpersist()
-        _refresh_gold(lake, config, sink, counts["dates"])
-        dead = outputs.dead.where(sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
+        _refresh_gold(lake, config, sink, written)
+        dead = ingest.dead.where(sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
         lake.append_new_keys(DEAD_LETTER, dead, sink.writer_id, sink.batch_number)
         faults.after_write(DEAD_LETTER.name, sink.batch_number)
         bronze_rows = bronze.rows if bronze.committed else _rows_of_batch(lake, batch.batch_id, counts["dates"])
@@ -202,17 +271,91 @@ def run_batch(
     return report
 
 
+def _bronze_around(lake: Lakehouse, dates: tuple[date, date] | None, events: DataFrame) -> DataFrame:
+    """Bronze events of the batch's days +-1 day: every event a verdict of the batch can depend on."""
+    if dates is None:
+        return events.where(F.lit(False))
+    return lake.read(EVENTS_BRONZE, {"event_date": _days(_widen(dates))})
+
+
+def _write_silver(
+    lake: Lakehouse,
+    sink: BatchSink,
+    silver: DataFrame,
+    verdicts: DataFrame,
+    history: DataFrame,
+    dates: tuple[date, date] | None,
+) -> tuple[date, date] | None:
+    """Write the batch's silver rows, re-labelling earlier rows whose session verdict the batch changed.
+
+    A later batch can change the verdict of a session written earlier (more of its events, or of
+    its clients' sessions, arrive). Those rows get the new verdict in the same commit, so silver
+    holds the one-shot verdicts however the events were batched. Returns the days written.
+    """
+    written = sink.scope(dates)
+    if dates is None:
+        sink.write_events(lake, silver, EVENTS_SILVER)
+        return written
+    new_verdicts = history.select("event_id", *SESSION_KEY).join(
+        verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
+    ).drop(*SESSION_KEY)
+    nearby = lake.read(EVENTS_SILVER, {"event_date": _days(_widen(dates))}).where(sink.keeps(F.col("event_date")))
+    unchanged = reduce(and_, [F.col(c).eqNullSafe(F.col(f"new_{c}")) for c in VERDICT_COLUMNS])
+    stale = nearby.join(new_verdicts, "event_id").where(~unchanged).agg(
+        F.min("event_date").alias("first"), F.max("event_date").alias("last")
+    ).first()
+    if stale is None or stale["first"] is None:
+        sink.write_events(lake, silver, EVENTS_SILVER)
+        return written
+    first = min(stale["first"], written[0]) if written else stale["first"]
+    last = max(stale["last"], written[1]) if written else stale["last"]
+    existing = lake.read(EVENTS_SILVER, {"event_date": _days((first, last))}).where(sink.keeps(F.col("event_date")))
+    relabelled = existing.join(new_verdicts, "event_id", "left").withColumns(
+        {c: F.when(F.col("new_is_bot").isNotNull(), F.col(f"new_{c}")).otherwise(F.col(c)) for c in VERDICT_COLUMNS}
+    )
+    # What the sink would add: rows of the batch the table does not hold (a replayed event keeps its row).
+    added = silver.join(existing.select("event_id"), "event_id", "left_anti")
+    columns = EVENTS_SILVER.schema.fieldNames()
+    rows = relabelled.select(*columns).unionByName(added.select(*columns))
+    log.info("silver: re-labelling sessions whose bot verdict changed, days %s..%s", first, last)
+    lake.replace_partitions(EVENTS_SILVER, rows, (first.isoformat(), last.isoformat()), sink.writer_id,
+                            sink.batch_number)
+    return (first, last)
+
+
+def _write_bot_sessions(lake: Lakehouse, sink: BatchSink, verdicts: DataFrame) -> None:
+    """bot_sessions := its rows outside the batch's reach, plus the flagged ones of the new verdicts.
+
+    A session the batch re-evaluated is replaced (or removed, when no longer flagged), in one commit.
+    """
+    bounds = verdicts.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
+    judged = (bounds["first"], bounds["last"]) if bounds is not None and bounds["first"] is not None else None
+    scope = sink.scope(None)
+    if judged is None and scope is None:
+        return
+    spans = [span for span in (judged, scope) if span is not None]
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    kept = (
+        lake.read(BOT_SESSIONS, {"session_date": _days((first, last))})
+        .where(sink.keeps(F.col("session_date")))
+        .join(verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
+    )
+    columns = BOT_SESSIONS.schema.fieldNames()
+    rows = kept.select(*columns).unionByName(verdicts.where("is_bot").select(*columns))
+    lake.replace_partitions(BOT_SESSIONS, rows, (first.isoformat(), last.isoformat()), sink.writer_id,
+                            sink.batch_number)
+
+
 def _refresh_gold(lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, dates: tuple[date, date] | None) -> None:
-    """Recompute the k-anonymous gold days this batch touched, from all of silver for those days.
+    """Recompute the k-anonymous gold days the batch wrote to silver, from all of silver for those days.
 
     Gold is a function of silver per day, so any batching of the same events gives the same gold.
     """
-    if isinstance(sink, BackfillSink):  # a backfill owns its whole range, days without events included
-        dates = (sink.first, sink.last)
     if dates is None:
         return
     days = _days(dates)
-    gold = daily_events_k_anon(lake.read(EVENTS_SILVER, {"event_date": days}), config.privacy.k_anonymity)
+    gold = daily_events_k_anon(lake.read(EVENTS_SILVER, {"event_date": days}), config.privacy.k_anonymity,
+                               exclude_bots=config.botdetect.exclude_bots_from_metrics)
     lake.replace_partitions(EVENTS_DAILY_K_ANON, gold, (days[0], days[-1]), sink.writer_id, sink.batch_number)
     faults.after_write(EVENTS_DAILY_K_ANON.name, sink.batch_number)
 
@@ -256,6 +399,10 @@ def _rows_of_batch(lake: Lakehouse, batch_id: str, dates: tuple[date, date] | No
     if dates is None:
         return 0
     return lake.read(EVENTS_BRONZE, {"event_date": _days(dates)}).where(F.col("batch_id") == batch_id).count()
+
+
+def _widen(dates: tuple[date, date], days: int = 1) -> tuple[date, date]:
+    return (dates[0] - timedelta(days=days), dates[1] + timedelta(days=days))
 
 
 def _days(dates: tuple[date, date]) -> list[str]:

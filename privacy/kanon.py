@@ -55,12 +55,16 @@ def visitor_key() -> Column:
     return F.coalesce(F.col("person_id"), F.col("user_id_hash"), F.col("device_id_hash"), F.col("anonymous_id_hash"))
 
 
-def daily_events_k_anon(silver: DataFrame, k: int, observation: Observation | None = None) -> DataFrame:
+def daily_events_k_anon(
+    silver: DataFrame, k: int, observation: Observation | None = None, *, exclude_bots: bool = True
+) -> DataFrame:
     """Gold ``events_daily_k_anon``: human events per day, country, device category and event name.
 
     Needs: SILVER_EVENT_SCHEMA columns (is_bot may be null: counted as human). Gives:
     EVENTS_DAILY_K_ANON_SCHEMA, cells with fewer than ``k`` distinct persons suppressed.
+    ``exclude_bots=False`` (``botdetect.exclude_bots_from_metrics``) counts flagged events too.
     """
-    humans = silver.where(~F.coalesce(F.col("is_bot"), F.lit(False))).withColumn("__visitor", visitor_key())
+    counted = silver.where(~F.coalesce(F.col("is_bot"), F.lit(False))) if exclude_bots else silver
+    humans = counted.withColumn("__visitor", visitor_key())
     cells = k_anonymous(humans, DAILY_GROUPS, "__visitor", k, observation)
     return cells.select(*[F.col(f.name).cast(f.dataType) for f in EVENTS_DAILY_K_ANON_SCHEMA.fields])

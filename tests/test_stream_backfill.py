@@ -22,6 +22,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 import generator
+from botdetect.tables import BOT_SESSIONS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
@@ -38,6 +39,7 @@ VOLATILE = {
     DEAD_LETTER.name: ["batch_id", "recorded_at"],
     EVENTS_SILVER.name: ["batch_id", "ingested_at"],
     EVENTS_DAILY_K_ANON.name: [],
+    BOT_SESSIONS.name: [],
 }
 # generator's malformed kinds -> the dead-letter reason they must get
 EXPECTED_REASON = {
@@ -116,6 +118,31 @@ def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) 
     assert dead[(huge["file"].removeprefix("landing/"), huge["line_number"])] == "record_too_large"
 
 
+def test_backfill_flags_the_generated_bots_in_silver_and_bot_sessions(spark, backfilled, exports) -> None:
+    truth = (
+        spark.read.option("header", True).csv(str(exports / "truth/sessions.csv"))
+        .select("source", F.concat_ws(":", "anonymous_id", "session_id").alias("session_id"),
+                (F.col("is_bot") == "true").alias("truth_bot"))
+    )
+    flagged = backfilled.read(BOT_SESSIONS)
+    judged = truth.join(flagged.select("source", "session_id", "is_bot"), ["source", "session_id"], "left")
+    counts = judged.agg(
+        F.count_if("truth_bot").alias("bots"),
+        F.count_if(F.col("truth_bot") & F.col("is_bot").isNotNull()).alias("caught"),
+        F.count_if(~F.col("truth_bot") & F.col("is_bot").isNotNull()).alias("false_positives"),
+    ).first()
+    assert counts["bots"] > 0, "the generator must have made bot sessions"
+    assert counts["caught"] >= 0.95 * counts["bots"], counts
+    assert counts["false_positives"] == 0, counts
+    assert flagged.where(~F.col("is_bot") | (F.size("bot_reasons") == 0)).count() == 0
+    # Silver carries the session verdict on every event: exactly the events of the flagged sessions.
+    bronze = backfilled.read(EVENTS_BRONZE)
+    bot_events = bronze.join(flagged.select("source", "session_id"), ["source", "session_id"], "left_semi")
+    silver = backfilled.read(EVENTS_SILVER)
+    assert silver.where("is_bot").count() == bot_events.count() > 0
+    assert silver.where("is_bot is null").count() == 0
+
+
 def test_rerunning_a_backfill_replaces_instead_of_duplicating(spark, test_config, exports, tmp_path) -> None:
     lake, config = lake_for(spark, test_config, tmp_path / "lake", exports / "landing")
     run_backfill(spark, lake, config, *RANGE)
@@ -145,6 +172,10 @@ def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports
                              expected["duplicates"])
     history = DeltaTable(str(tmp_path / "lake" / EVENTS_BRONZE.name)).history()
     assert [h["operation"] for h in history].count("WRITE") == batches.count()
+    # Some sessions span micro-batches: later batches re-labelled silver rows written earlier.
+    silver_modes = [h.get("operationParameters", {}).get("mode") for h in
+                    DeltaTable(str(tmp_path / "lake" / EVENTS_SILVER.name)).history()]
+    assert "Overwrite" in silver_modes, silver_modes
 
 
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
