@@ -7,7 +7,8 @@ only the pattern recognizers and warns once per process and model name.
 Each distinct text takes one of three routes (the pre-filter, see ``route``):
 
 * ``skip``: nothing a recognizer could match (no digit, '@' or ':' and no name-like words);
-* ``patterns``: digits/'@'/':' but no word a name could be made of: tokenizer only, no NER;
+* ``patterns``: digits/'@'/':' but no word a name could be made of (only shop, stop and relation words,
+  which the PERSON validation rejects; "call me 212.555.7630"): tokenizer only, no NER;
 * ``ner``: the full spaCy pipeline (``nlp.pipe`` in batches) and every recognizer.
 """
 
@@ -30,7 +31,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from spacy.language import Language
 
 from privacy.config import PrivacyConfig
-from privacy.recognizers import SUPPORTED_ENTITIES, build_recognizers
+from privacy.recognizers import SUPPORTED_ENTITIES, build_recognizers, could_hold_a_name
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,9 @@ class PrivacyEngine:
 
     def route(self, text: str) -> Route:
         """The pre-filter: which part of the analysis a text needs."""
-        if self.ner_entities and self.has_ner and _WORD.search(text):
+        # PERSON alone: NER only where a word could be part of an accepted name ("red shoes size 10" has none).
+        could_find = could_hold_a_name(text) if self.ner_entities == {"PERSON"} else _WORD.search(text)
+        if self.ner_entities and self.has_ner and could_find:
             return "ner"
         if _PATTERN_CHARS.search(text):
             return "patterns"

@@ -58,6 +58,7 @@ _ID_LABEL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_MIN_PHONE_DIGITS = 8
 _DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\s*$")
 
 
@@ -82,6 +83,10 @@ class ClickstreamPhoneRecognizer(PhoneRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
+        # validate_span wants 8 digits: with fewer in the whole text, skip phonenumbers' matcher (one
+        # pass per region, a third of the analysis time of a short text).
+        if sum(char.isdigit() for char in text) < _MIN_PHONE_DIGITS:
+            return []
         return [
             result
             for result in super().analyze(text, entities, nlp_artifacts)  # type: ignore[arg-type]
@@ -92,7 +97,7 @@ class ClickstreamPhoneRecognizer(PhoneRecognizer):
     def validate_span(text: str, start: int, end: int) -> bool:
         span = text[start:end]
         digits = sum(char.isdigit() for char in span)
-        if digits < 8 or _DATE.match(span) or _IPV4.match(span):
+        if digits < _MIN_PHONE_DIGITS or _DATE.match(span) or _IPV4.match(span):
             return False
         if is_card_number(re.sub(r"\D", "", span)) or _ID_LABEL_BEFORE.search(
             text[max(0, start - 24) : start]
@@ -187,6 +192,8 @@ SHOP_WORDS = frozenset(
         "mini", "ultra", "plus", "air", "lite", "edition", "pack", "set", "bundle", "kit", "refurbished",
         "cheap", "discount", "coupon", "promo", "code", "outlet", "clearance", "collection", "series",
         "goods", "stock", "limited", "classic", "eau", "parfum", "toilette",
+        "slip", "loafer", "runner", "runners", "trail", "daypack", "tote", "mug", "candle", "pole", "bottle",
+        "headlamp", "pan", "canvas", "leather", "linen", "denim", "wool", "chino", "ceramic", "trekking",
     ]
 )  # fmt: skip
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -258,6 +265,16 @@ def plausible_person(span_text: str, allow_list: frozenset[str], tags: list[str]
     if len(words) == 1 and span_text.strip().islower():
         return False
     return tags is None or all(tag in _PROPER_NOUN_TAGS for tag in tags)
+
+
+_NEVER_IN_A_NAME = SHOP_WORDS | STOP_WORDS | _RELATION_WORDS
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def could_hold_a_name(text: str) -> bool:
+    """False when no word of ``text`` can be part of a PERSON finding that ``plausible_person`` (which
+    every PERSON recognizer applies) would accept: all shop, stop or relation words, or digits."""
+    return any(word not in _NEVER_IN_A_NAME for word in _LETTER_RUN.findall(text.lower()))
 
 
 def _span_tags(
@@ -373,7 +390,8 @@ _ADDRESSEE_WORDS = frozenset(
 class SignOffNameRecognizer(PatternRecognizer):
     """Capitalised names in the places messages put them: after a sign-off ending the line ("Thanks, Ana",
     "Cheers Tom"), after a greeting opening it ("Hi Tom,"), after a relation ("my friend Leila Evans"), or
-    alone as a signature after the last sentence ("Can you help? Amelia Martin").
+    alone as a signature after the last sentence ("Can you help? Amelia Martin"); two or three after
+    "order/package/delivery for" ("order for Maria Davies"; a proper-noun tag needed).
 
     The small NER model misses a lone first name after a sign-off (it says GPE or nothing). The cue is
     the evidence: the pattern is case-sensitive for the name, so "thanks for the help" never matches.
@@ -399,8 +417,16 @@ class SignOffNameRecognizer(PatternRecognizer):
             rf"(?i:\b(?:my|our)[ \t]+(?:best[ \t]+)?(?:{_RELATIONS}))[ \t]*,?[ \t]+\K{_FULL_NAME}",
             0.6,
         ),
+        Pattern(
+            "name after order for",
+            rf"(?i:\b(?:order|package|parcel|delivery|shipment)[ \t]+for)[ \t]+\K{_CAPITALISED}"
+            rf"(?:[ \t]+{_CAPITALISED}){{1,2}}(?:(?:[ \t]+{_PARTICLE}){{1,2}}[ \t]+{_CAPITALISED})?",
+            0.6,
+        ),
         Pattern("signature", rf"(?:(?<=[.!?])[ \t]+|\n[ \t]*)\K{_FULL_NAME}(?=[ \t]*[.!]?\s*\Z)", 0.6),
     ]
+    # No cue word a person writes only before a name: these also need a proper-noun tag.
+    _TAGGED = frozenset({"name after order for", "signature"})
 
     def __init__(self, allow_list: frozenset[str], supported_language: str = "en") -> None:
         self.allow_list = allow_list
@@ -416,8 +442,15 @@ class SignOffNameRecognizer(PatternRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
         results = []
         for result in super().analyze(text, entities, nlp_artifacts, regex_flags):
-            if _pattern_name(result) != "signature":
+            pattern = _pattern_name(result)
+            if pattern not in self._TAGGED:
                 if plausible_name_span(text, result.start, result.end, self.allow_list):
+                    results.append(result)
+            elif pattern == "name after order for":
+                # NER must not call it something else ("order for Black Friday": DATE/EVENT).
+                if _entity_labels(nlp_artifacts, result.start, result.end) <= _NAME_LIKE_LABELS | {""} and (
+                    plausible_name_span(text, result.start, result.end, self.allow_list, nlp_artifacts)
+                ):
                     results.append(result)
             elif signs_a_message(text, result.start, result.end, nlp_artifacts) and plausible_name_span(
                 text, result.start, result.end, self.allow_list, nlp_artifacts
@@ -476,12 +509,17 @@ def signs_a_message(text: str, start: int, end: int, nlp_artifacts: NlpArtifacts
     signature."""
     if len(_WORD_RUN.findall(text[:start])) < 3:
         return False
+    labels = _entity_labels(nlp_artifacts, start, end)
+    return bool(labels & _NAME_LIKE_LABELS) and labels <= _NAME_LIKE_LABELS | {""}
+
+
+def _entity_labels(nlp_artifacts: NlpArtifacts | None, start: int, end: int) -> set[str]:
+    """spaCy's entity labels on the span's tokens ("" for none); empty without NER."""
     doc = getattr(nlp_artifacts, "tokens", None)
     if doc is None or not doc.has_annotation("ENT_IOB"):
-        return False
+        return set()
     span = doc.char_span(start, end, alignment_mode="expand")
-    labels = {token.ent_type_ for token in span} if span is not None else set()
-    return bool(labels & _NAME_LIKE_LABELS) and labels <= _NAME_LIKE_LABELS | {""}
+    return {token.ent_type_ for token in span} if span is not None else set()
 
 
 def brand_with_word_before(text: str, start: int, end: int, allow_list: frozenset[str]) -> bool:
