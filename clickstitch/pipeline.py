@@ -25,6 +25,9 @@ from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch import faults
 from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig
 from clickstitch.errors import ClickstitchError
+from identity.profiles import refresh_profiles
+from identity.stitch import stitch_batch
+from identity.tables import IDENTITY_MAP, IDENTITY_MERGES
 from ingest import (
     BatchContext,
     LandingFile,
@@ -222,8 +225,11 @@ def run_batch(
         batch_events = ingest.events.localCheckpoint(eager=True)
         bronze = sink.write_events(lake, batch_events)
         faults.after_write(EVENTS_BRONZE.name, sink.batch_number)
+        in_scope = batch_events.where(sink.in_scope(F.col("event_date")))
+        # Identity before silver: silver rows carry the person each event resolves to now.
+        events = _stitch_identities(spark, lake, config, sink, in_scope)
+        faults.after_write(IDENTITY_MAP.name, sink.batch_number)
         # Verdicts read the bronze neighbourhood of the batch as it is now that the batch is in it.
-        events = batch_events.where(sink.in_scope(F.col("event_date")))
         history = _bronze_around(lake, counts["dates"], events) if config.botdetect.enabled else None
         outputs = silver_stage(events, history, config, hash_key)
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
@@ -269,6 +275,23 @@ def run_batch(
         (report.finished_at - report.started_at).total_seconds(),
     )
     return report
+
+
+def _stitch_identities(
+    spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, events: DataFrame
+) -> DataFrame:
+    """Stitch the batch into the identity graph; refresh the profiles of the persons it touched.
+
+    Gives the events with ``person_id``. The touched persons are the batch's persons and the ids the
+    batch merged away (their profile rows go).
+    """
+    stitched = stitch_batch(spark, lake, events, config, sink.writer_id, sink.batch_number).localCheckpoint(eager=True)
+    merged_away = lake.read(IDENTITY_MERGES).where(
+        (F.col("writer_id") == sink.writer_id) & (F.col("batch_number") == sink.batch_number)
+    ).select(F.col("old_person_id").alias("person_id"))
+    touched = stitched.select("person_id").where(F.col("person_id").isNotNull()).unionByName(merged_away)
+    refresh_profiles(spark, lake, config, touched)
+    return stitched
 
 
 def _bronze_around(lake: Lakehouse, dates: tuple[date, date] | None, events: DataFrame) -> DataFrame:

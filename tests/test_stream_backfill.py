@@ -26,8 +26,11 @@ from botdetect.tables import BOT_SESSIONS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
+from identity.store import current_map
+from identity.tables import CUSTOMER_PROFILES
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, open_lakehouse
 from privacy.tables import EVENTS_DAILY_K_ANON
+from sql import register_views
 from tests.frames import assert_same_rows, frozen_rows
 
 pytestmark = pytest.mark.slow
@@ -37,7 +40,9 @@ RANGE = (date(2026, 9, 30), date(2026, 10, 3))
 VOLATILE = {
     EVENTS_BRONZE.name: ["batch_id", "ingested_at"],
     DEAD_LETTER.name: ["batch_id", "recorded_at"],
-    EVENTS_SILVER.name: ["batch_id", "ingested_at"],
+    # silver's person_id is the person at ingest time; the current one (events_stitched) is compared below.
+    EVENTS_SILVER.name: ["batch_id", "ingested_at", "person_id"],
+    CUSTOMER_PROFILES.name: ["updated_at"],
     EVENTS_DAILY_K_ANON.name: [],
     BOT_SESSIONS.name: [],
 }
@@ -74,9 +79,20 @@ def backfilled(spark, test_config, exports, tmp_path_factory) -> Lakehouse:
     return lake
 
 
+def stitched_persons(spark: SparkSession, lake: Lakehouse) -> list[tuple]:
+    """Each event with its current person (the events_stitched view), as comparable rows."""
+    register_views(spark, lake)
+    return frozen_rows(spark.table("events_stitched"), ["event_id", "current_person_id"])
+
+
 def same_tables(actual: Lakehouse, expected: Lakehouse) -> None:
     for table, volatile in VOLATILE.items():
         assert_same_rows(actual.read(table), expected.read(table), ignore=volatile)
+    # The identity logs differ by batching; the persons they resolve to must not.
+    columns = ["identifier_type", "identifier_hash", "person_id"]
+    assert_same_rows(current_map(actual).select(*columns), current_map(expected).select(*columns))
+    spark = actual.read(EVENTS_BRONZE).sparkSession
+    assert stitched_persons(spark, actual) == stitched_persons(spark, expected)
 
 
 def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) -> None:
@@ -98,6 +114,12 @@ def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) 
     raw_ids = bronze.select(F.col("anonymous_id").alias("value")).union(bronze.select("ip")).where("value is not null")
     for column in ("anonymous_id_hash", "ip_prefix", "session_id_hash"):
         assert silver.join(raw_ids, silver[column] == raw_ids["value"]).count() == 0, column
+
+    # Identity ran in the same batch: every event has a person, and the profiles count every event.
+    assert silver.where("person_id is null").count() == 0
+    profiles = backfilled.read(CUSTOMER_PROFILES)
+    assert profiles.agg(F.sum("events")).first()[0] == bronze.count()
+    assert profiles.count() == silver.select("person_id").distinct().count()
 
     # The shareable gold table has cells, and none below k distinct persons.
     gold = backfilled.read(EVENTS_DAILY_K_ANON)
