@@ -98,6 +98,8 @@ def refresh_verdicts(
     Gives: ``SESSION_VERDICT_SCHEMA`` rows for the affected sessions: the batch's sessions and
     every session sharing an (anonymous_id, session_date) or (ip, session_date) group with them.
     Upsert them by (source, session_id): a session's latest verdict replaces the earlier one.
+    The result is materialized (a local checkpoint): do not ``persist`` it again (with Spark 4.1.4,
+    persisting it made later queries fail with "key not found" in InMemoryRelation).
     ``spark`` is not used by the computation (the frames carry their session).
     """
     del spark  # part of the pipeline's call shape; the frames carry their session

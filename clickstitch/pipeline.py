@@ -234,7 +234,7 @@ def run_batch(
         outputs = silver_stage(events, history, config, hash_key)
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
         silver = outputs.silver.persist(StorageLevel.MEMORY_AND_DISK)
-        verdicts = None if outputs.verdicts is None else outputs.verdicts.persist(StorageLevel.MEMORY_AND_DISK)
+        verdicts = outputs.verdicts  # materialized by refresh_verdicts (a local checkpoint; not cached again)
         if verdicts is None or history is None:
             sink.write_events(lake, silver.drop(PII_COUNTS_COLUMN), EVENTS_SILVER)
             written = sink.scope(counts["dates"])
@@ -244,7 +244,6 @@ def run_batch(
         if verdicts is not None:
             _write_bot_sessions(lake, sink, verdicts)
             faults.after_write(BOT_SESSIONS.name, sink.batch_number)
-            verdicts.unpersist()
         lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
         silver.unpersist()
         _refresh_gold(lake, config, sink, written)

@@ -46,6 +46,12 @@ _MAX_ROUNDS = 5
 _DELETE_CHUNK = 2_000
 _MIN_RAW_LENGTH = 6  # shorter raw ids are not searched for in dead-letter text
 _RAW_ID_COLUMNS = ("anonymous_id", "user_id", "device_id")
+# Columns outside bronze, silver and identity_map that tie a row to a person, and what they hold.
+_LINKING_COLUMNS = {
+    "person_id": "person", "old_person_id": "person", "new_person_id": "person",
+    "src_hash": "hash", "dst_hash": "hash", "cause_src_hash": "hash", "cause_dst_hash": "hash",
+    "anonymous_id": "raw", "user_id": "raw", "device_id": "raw",
+}  # fmt: skip
 _EMAIL_KEY = r"(?i)e-?mail"
 _PHONE_KEY = r"(?i)phone|mobile|msisdn"
 
@@ -131,13 +137,18 @@ def forget(
         if _has(spec, "person_id"):
             removed += _delete_in(lake, spec, "person_id", sorted(person.person_ids))
         rows_removed[spec.name] = removed
+    # Every other table, by whatever ties its rows to the person: person ids, identifier hashes
+    # (graph edges, merge causes) or raw ids (bot_sessions, dead-letter text).
+    wanted = {"person": sorted(person.person_ids), "hash": person.all_hashes(), "raw": sorted(person.raw_ids)}
     for spec in tables:
-        if spec.name in rows_removed or spec.privacy_safe:
+        linking = {c: kind for c, kind in _LINKING_COLUMNS.items() if _has(spec, c)}
+        searchable = _has(spec, "raw_text") and bool(spec.keys)
+        if spec.name in rows_removed or not (linking or searchable):
             continue
-        if _has(spec, "person_id") and person.person_ids:
-            rows_removed[spec.name] = _delete_in(lake, spec, "person_id", sorted(person.person_ids))
-        elif _has(spec, "raw_text") and spec.keys:
-            rows_removed[spec.name] = _delete_raw_text(lake, spec, person.raw_ids)
+        removed = sum(_delete_in(lake, spec, column, wanted[kind]) for column, kind in linking.items() if wanted[kind])
+        if searchable:
+            removed += _delete_raw_text(lake, spec, person.raw_ids)
+        rows_removed[spec.name] = removed
 
     files = sum(lake.vacuum(name) for name, removed in rows_removed.items() if removed)
     receipt = ForgetReceipt(

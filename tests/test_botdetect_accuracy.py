@@ -150,7 +150,7 @@ def test_verdicts_do_not_depend_on_batch_boundaries(
     history = events.limit(0)
     refreshed = []
     for number, batch in enumerate(batches):
-        verdicts = refresh_verdicts(spark, lake, batch, test_config.botdetect, history).persist()
+        verdicts = refresh_verdicts(spark, lake, batch, test_config.botdetect, history)  # materialized
         refreshed.append(verdicts.withColumn("_batch", F.lit(number)))
         assert verdicts.count() >= affected_sessions(batch).count()
         history = history.unionByName(batch)

@@ -16,6 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 from pyspark.sql import SparkSession
@@ -28,8 +29,10 @@ from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
 from identity.store import current_map
 from identity.tables import CUSTOMER_PROFILES
-from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse, open_lakehouse
-from privacy.tables import EVENTS_DAILY_K_ANON
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, TABLES, Lakehouse, open_lakehouse
+from privacy import forget, keyed_hash
+from privacy.hashing import normalize_email
+from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS
 from sql import register_views
 from tests.frames import assert_same_rows, frozen_rows
 
@@ -251,3 +254,36 @@ def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfil
     assert restarted.returncode == 0, stderr[-2000:]
     lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
     same_tables(lake, backfilled)
+
+
+def _table_files_text(table_dir: Path) -> str:
+    """Every value of every Parquet file left in a table folder (all versions' files), lower-cased."""
+    values = [json.dumps(pq.read_table(path).to_pylist(), default=str) for path in table_dir.rglob("*.parquet")]
+    return "\n".join(values).lower()
+
+
+def test_forget_erases_a_person_from_every_pipeline_table(spark, test_config, exports, tmp_path) -> None:
+    lake, config = lake_for(spark, test_config, tmp_path / "lake", exports / "landing")
+    run_backfill(spark, lake, config, *RANGE)
+    with open(exports / "truth/identifiers.csv", newline="") as handle:
+        identifiers = list(csv.DictReader(handle))
+    ids_of: dict[str, list[tuple[str, str]]] = {}
+    for row in identifiers:
+        ids_of.setdefault(row["person_id"], []).append((row["identifier_type"], row["identifier_value"]))
+    person, ids = next((p, ids) for p, ids in sorted(ids_of.items()) if not p.startswith("bot:") and p != "shared"
+                       and {"email", "user_id", "anonymous_id"} <= {t for t, _ in ids})
+    email = next(v for t, v in ids if t == "email")
+    raw_ids = [v for t, v in ids if t in ("anonymous_id", "user_id", "device_id")]
+    key = test_config.secrets.hash_key.get_secret_value().encode()
+    hashes = [keyed_hash(v.strip(), key) for v in raw_ids] + [keyed_hash(normalize_email(email), key)]
+    assert lake.read(EVENTS_BRONZE).where(F.col("user_id").isin(raw_ids)).count() > 0, person
+
+    receipt = forget(spark, lake, f"email:{email}", config.privacy, key)
+
+    assert receipt.person_ids and receipt.total_rows_removed > 0
+    for table in TABLES.values():
+        if not lake.exists(table) or table.name == FORGET_RECEIPTS.name:  # the receipt names the person id
+            continue
+        text = _table_files_text(tmp_path / "lake" / table.name)
+        assert not [v for v in raw_ids + hashes + list(receipt.person_ids) if v.lower() in text], table.name
+    assert lake.read(EVENTS_BRONZE).count() > 0 and lake.read(CUSTOMER_PROFILES).count() > 0
