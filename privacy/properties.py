@@ -89,13 +89,13 @@ def scrub_maps_python(
         for url, result in zip(distinct_urls, scrub_urls_batch(distinct_urls, engine), strict=True)
     }
     results: list[tuple[dict[str, str | None], Counter[str]] | None] = []
-    for plan in plans:
-        if plan is None:
+    for row_plan in plans:
+        if row_plan is None:
             results.append(None)
             continue
         scrubbed: dict[str, str | None] = {}
         counts: Counter[str] = Counter()
-        for name, how, payload in plan:
+        for name, how, payload in row_plan:
             if how == "text":
                 result = texts[payload]
                 scrubbed[name] = result.text

@@ -1,7 +1,8 @@
 """Spark stages: scrub free-text and URL columns on Arrow batches, count what was replaced.
 
 The analyzer is built once per Python worker (``privacy.engine.get_engine``) and fed whole Arrow
-batches: each distinct string of a batch is analyzed once, strings the pre-filter rules out skip NER.
+batches of distinct values: each distinct string of a batch (all scrubbed columns, all partitions) is
+analyzed once, strings the pre-filter rules out skip NER.
 """
 
 from __future__ import annotations
@@ -30,30 +31,56 @@ def scrub_free_text(df: DataFrame, columns: list[str], config: PrivacyConfig | N
     ``config.url_fields`` get the URL rules (``scrub_url``), the others Presidio + spaCy NER.
     Adds (or extends, when present): ``pii_entity_counts`` array<struct<field, entity_type, count>>,
     per row the number of replaced entities per column and type; never the replaced text.
+
+    Each distinct string of the batch is analyzed once, whatever the partitioning: the non-null values
+    of all text columns (and, apart, of all URL columns) are made distinct in Spark (one shuffle), the
+    Arrow UDF runs on the distinct values, and every column is joined back to them on the value.
     """
     config = config or PrivacyConfig()
     missing = [name for name in columns if name not in df.columns]
     if missing:
         raise ValueError(f"scrub_free_text: columns not in the DataFrame: {missing}")
     config_json = config.model_dump_json()
-    scrubbed = {name: f"__pii_scrubbed_{index}" for index, name in enumerate(columns)}
-    # Materialize each UDF result once, then read text and counts from it (no double evaluation).
-    with_results = df.withColumns(
+    kinds = {name: name in config.url_fields for name in columns}
+    scrubbed_values = {
+        url: _scrubbed_distinct_values(df, [name for name, is_url in kinds.items() if is_url == url], url, config_json)
+        for url in set(kinds.values())
+    }
+    joined = df
+    for index, (name, url) in enumerate(kinds.items()):
+        # Qualified names: the same distinct-values frame joins once per column of its kind.
+        side = f"__pii_scrubbed_{index}"
+        joined = joined.join(scrubbed_values[url].alias(side), F.col(name) == F.col(f"{side}.{_VALUE}"), "left").select(
+            *[F.col(f"`{column}`") for column in joined.columns],
+            F.col(f"{side}.{_RESULT}").alias(f"__pii_result_{index}"),
+        )
+    results = {name: F.col(f"__pii_result_{index}") for index, name in enumerate(kinds)}
+    # The value always finds its result (same lineage); an empty count list for null values.
+    no_counts = F.array().cast("array<struct<entity_type:string,count:int>>")
+    new_counts = [
+        _label_counts(F.coalesce(result["entity_counts"], no_counts), name) for name, result in results.items()
+    ]
+    previous = [F.col(PII_COUNTS_COLUMN)] if PII_COUNTS_COLUMN in df.columns else [F.array().cast(PII_COUNTS_TYPE)]
+    return joined.withColumns(
         {
-            tmp: _scrub_column(F.col(name), url=name in config.url_fields, config_json=config_json)
-            for name, tmp in scrubbed.items()
-        }
-    )
-    new_counts = [_label_counts(F.col(f"{tmp}.entity_counts"), name) for name, tmp in scrubbed.items()]
-    previous = (
-        [F.col(PII_COUNTS_COLUMN)] if PII_COUNTS_COLUMN in df.columns else [F.array().cast(PII_COUNTS_TYPE)]
-    )
-    return with_results.withColumns(
-        {
-            **{name: F.col(f"{tmp}.text") for name, tmp in scrubbed.items()},
+            **{name: result["text"] for name, result in results.items()},
             PII_COUNTS_COLUMN: F.concat(*previous, *new_counts).cast(PII_COUNTS_TYPE),
         }
-    ).drop(*scrubbed.values())
+    ).drop(*[f"__pii_result_{index}" for index in range(len(kinds))])
+
+
+_VALUE = "__pii_value"
+_RESULT = "__pii_result"
+
+
+def _scrubbed_distinct_values(df: DataFrame, columns: list[str], url: bool, config_json: str) -> DataFrame:
+    """__pii_value, __pii_result: each distinct non-null value of ``columns`` once, with its scrub result."""
+    values = df.select(F.explode(F.array(*columns)).alias(_VALUE))  # one pass over df for all the columns
+    # Spread over every core: a batch's distinct strings are few bytes (AQE would coalesce them into one
+    # task) but about a millisecond each to analyze. The distinct then needs no other shuffle.
+    cores = df.sparkSession.sparkContext.defaultParallelism
+    distinct = values.where(F.col(_VALUE).isNotNull()).repartition(cores, F.col(_VALUE)).distinct()
+    return distinct.select(_VALUE, _scrub_column(F.col(_VALUE), url=url, config_json=config_json).alias(_RESULT))
 
 
 def pii_audit_counts(df: DataFrame) -> DataFrame:
@@ -92,8 +119,7 @@ def _scrub_column(col: Column, url: bool, config_json: str) -> Column:
         for index, result in zip(present, results, strict=True):
             scrubbed[index] = result.text
             counts[index] = [
-                {"entity_type": entity, "count": count}
-                for entity, count in sorted(result.entity_counts.items())
+                {"entity_type": entity, "count": count} for entity, count in sorted(result.entity_counts.items())
             ]
         return pd.DataFrame({"text": scrubbed, "entity_counts": counts}, index=texts.index)
 

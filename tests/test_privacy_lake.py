@@ -101,12 +101,6 @@ def test_silver_in_the_lake_leaks_no_seeded_pii(
     assert audit[("search_term", "PERSON")] > 0 and audit[("page_url", "EMAIL_ADDRESS")] > 0
 
 
-@pytest.mark.xfail(
-    reason="one name leaks on seed 7 since generator commit b82635e: a signature that spaCy's small model "
-    "does not see as an entity ('Can you help? Lucas Sato'); the signature pattern needs an NER entity "
-    "so that banners ('Your order has shipped! Track Parcel') stay",
-    strict=False,
-)
 def test_silver_leaks_no_typed_names(spark: SparkSession, synth: Path, silver: DataFrame, lake_root: Path) -> None:
     lake = _lake(spark, lake_root)
     lake.append(SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from privacy import PII_COUNTS_COLUMN, pii_audit_counts, scrub_free_text, scrub_text, scrub_url
 from privacy.stages import PII_COUNTS_TYPE
@@ -83,6 +84,18 @@ def test_stage_composes_and_audit_counts_hold_no_values(events) -> None:  # type
         ("page_url", "PHONE_NUMBER"): (2, 2),
     }
     assert pii_audit_counts(scrubbed).columns == ["field", "entity_type", "entities", "rows"]
+
+
+def test_each_distinct_value_is_analyzed_once(events) -> None:  # type: ignore[no-untyped-def]
+    # The same strings in two text columns, over two partitions: one analysis per kind (text, URL), the
+    # distinct-values exchange reused by every column's join.
+    two_text_columns = events.withColumn("page_title", F.col("search_term"))
+    scrubbed = scrub_free_text(two_text_columns, ["search_term", "page_title", "page_url"])
+    plan = scrubbed._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("ArrowEvalPython") == 2, plan
+    rows = scrubbed.collect()
+    assert len(rows) == len(SEARCHES)
+    assert all(row["search_term"] == row["page_title"] for row in rows)
 
 
 def test_unknown_column_fails_with_its_name(events) -> None:  # type: ignore[no-untyped-def]

@@ -97,6 +97,9 @@ def test_finds_person_names_in_sentences_and_lowercase_searches(text: str, name:
         ("My friend Leila Evans recommended you.", "Leila Evans"),
         ("my wife Ana loves it", "Ana"),
         ("Card was declined at checkout. Can you help? Amelia Martin", "Amelia Martin"),
+        # signatures NER labels FAC ("Lucas Sato") or nothing ("Amelia Doe"): proper nouns, no verb first
+        ("Card 4111 1111 1111 1111 was declined at checkout, exp 12/28. Can you help? Lucas Sato", "Lucas Sato"),
+        ("Card 4111 1111 1111 1111 was declined at checkout, exp 12/28. Can you help? Amelia Doe", "Amelia Doe"),
         ("order for Maria Davies", "Maria Davies"),
         ("Search results for order for Olivia Bianchi | Larkspur Goods", "Olivia Bianchi"),
         # surname particles next to a person context word
@@ -133,6 +136,11 @@ def test_finds_signed_greeted_and_particle_names(text: str, name: str) -> None:
         "Hurry! Limited Stock",
         "Sale ends soon! Limited Edition",
         "Your order has shipped! Track Parcel",
+        "Your order has shipped! Read Reviews",
+        "Do you have this in size 9? Grey Slip-On Loafer",
+        "Is this still available? Navy Trail Runner",
+        "Back in stock now! Olive Power Bank",
+        "Back in stock now! White Scented Candle",
         "Back in stock! Classic Trench",
         "Great shoes. Highly Recommend",
         "my friend recommended you",
