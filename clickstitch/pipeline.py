@@ -25,9 +25,11 @@ from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch import faults
 from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig
 from clickstitch.errors import ClickstitchError
+from identity.identifiers import event_identifiers
 from identity.profiles import refresh_profiles
 from identity.stitch import stitch_batch
-from identity.tables import IDENTITY_MAP, IDENTITY_MERGES
+from identity.store import current_map, event_persons
+from identity.tables import CUSTOMER_PROFILES, IDENTITY_MAP, IDENTITY_MERGES
 from ingest import (
     BatchContext,
     LandingFile,
@@ -244,6 +246,10 @@ def run_batch(
         if verdicts is not None:
             _write_bot_sessions(lake, sink, verdicts)
             faults.after_write(BOT_SESSIONS.name, sink.batch_number)
+        affected = None if verdicts is None or history is None else history.join(
+            verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_semi")
+        _refresh_profiles(spark, lake, config, sink, events, affected)
+        faults.after_write(CUSTOMER_PROFILES.name, sink.batch_number)
         lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
         silver.unpersist()
         _refresh_gold(lake, config, sink, written)
@@ -279,18 +285,31 @@ def run_batch(
 def _stitch_identities(
     spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, events: DataFrame
 ) -> DataFrame:
-    """Stitch the batch into the identity graph; refresh the profiles of the persons it touched.
+    """Stitch the batch into the identity graph; gives the events with ``person_id`` (materialized)."""
+    return stitch_batch(spark, lake, events, config, sink.writer_id, sink.batch_number).localCheckpoint(eager=True)
 
-    Gives the events with ``person_id``. The touched persons are the batch's persons and the ids the
-    batch merged away (their profile rows go).
+
+def _refresh_profiles(
+    spark: SparkSession,
+    lake: Lakehouse,
+    config: ClickstitchConfig,
+    sink: BatchSink,
+    stitched: DataFrame,
+    affected_events: DataFrame | None,
+) -> None:
+    """Refresh the profiles the batch changed, after silver (profiles read its bot verdicts).
+
+    Those are the batch's persons, the ids it merged away (their rows go) and the current persons
+    of ``affected_events``: every event of a session whose verdict the batch re-evaluated.
     """
-    stitched = stitch_batch(spark, lake, events, config, sink.writer_id, sink.batch_number).localCheckpoint(eager=True)
     merged_away = lake.read(IDENTITY_MERGES).where(
         (F.col("writer_id") == sink.writer_id) & (F.col("batch_number") == sink.batch_number)
     ).select(F.col("old_person_id").alias("person_id"))
-    touched = stitched.select("person_id").where(F.col("person_id").isNotNull()).unionByName(merged_away)
-    refresh_profiles(spark, lake, config, touched)
-    return stitched
+    touched = stitched.select("person_id").unionByName(merged_away)
+    if affected_events is not None:
+        identifiers = event_identifiers(affected_events, hash_key_of(config), config.identity)
+        touched = touched.unionByName(event_persons(identifiers, current_map(lake, identifiers)).select("person_id"))
+    refresh_profiles(spark, lake, config, touched.where(F.col("person_id").isNotNull()))
 
 
 def _bronze_around(lake: Lakehouse, dates: tuple[date, date] | None, events: DataFrame) -> DataFrame:

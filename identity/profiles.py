@@ -13,7 +13,7 @@ from identity.schemas import CUSTOMER_PROFILE_SCHEMA
 from identity.stitch import hash_key
 from identity.store import current_map, event_persons
 from identity.tables import CUSTOMER_PROFILES
-from lakehouse import EVENTS_BRONZE, Lakehouse, WriteResult
+from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse, WriteResult
 
 if TYPE_CHECKING:
     from clickstitch.config import ClickstitchConfig
@@ -26,19 +26,27 @@ def profile_bucket(person_id: F.Column) -> F.Column:
     return F.substring(person_id, 5, 1)
 
 
-def build_profiles(events: DataFrame, persons: DataFrame, mapping: DataFrame) -> DataFrame:
+def build_profiles(
+    events: DataFrame, persons: DataFrame, mapping: DataFrame, *, exclude_bots: bool = True
+) -> DataFrame:
     """Profiles of the persons in ``persons``.
 
-    events: EVENT_SCHEMA rows; persons: (event_id, person_id); mapping: current identity_map rows.
-    Gives CUSTOMER_PROFILE_SCHEMA (revenue and bot columns null: later stages fill them).
+    events: EVENT_SCHEMA rows, optionally with ``is_bot`` (the silver verdict; missing or null counts
+    as human); persons: (event_id, person_id); mapping: current identity_map rows.
+    Gives CUSTOMER_PROFILE_SCHEMA: ``bot_share`` is the share of the person's events flagged as bot;
+    with ``exclude_bots`` (``botdetect.exclude_bots_from_metrics``) sessions, events and orders
+    count human events only. Revenue stays null (the enrichment stage fills it).
     """
     latest = F.col("event_time")
+    flagged = F.coalesce(F.col("is_bot"), F.lit(False)) if "is_bot" in events.columns else F.lit(False)
+    counted = ~flagged if exclude_bots else F.lit(True)
     activity = events.join(persons, on="event_id").groupBy("person_id").agg(
         F.min("event_time").alias("first_seen"),
         F.max("event_time").alias("last_seen"),
-        F.count_distinct("session_id").alias("sessions"),
-        F.count(F.lit(1)).alias("events"),
-        F.count_distinct("order_id").alias("orders"),
+        F.count_distinct(F.when(counted, F.col("session_id"))).alias("sessions"),
+        F.count_if(counted).alias("events"),
+        F.count_distinct(F.when(counted, F.col("order_id"))).alias("orders"),
+        F.avg(flagged.cast("double")).alias("bot_share"),
         F.max_by("device_category", F.when(F.col("device_category").isNotNull(), latest)).alias("last_device"),
         F.max_by("browser", F.when(F.col("browser").isNotNull(), latest)).alias("last_browser"),
         F.max_by("country", F.when(F.col("country").isNotNull(), latest)).alias("last_country"),
@@ -57,7 +65,7 @@ def build_profiles(events: DataFrame, persons: DataFrame, mapping: DataFrame) ->
             (now if f.name == "updated_at" else profile_bucket(F.col("person_id")) if f.name == "bucket"
              else F.col(f.name) if f.name in ("person_id", "first_seen", "last_seen", "last_device", "last_browser",
                                               "last_country", "consent_analytics", "consent_advertising")
-             or f.name in _COUNT_COLUMNS else F.lit(None)).cast(f.dataType).alias(f.name)
+             or f.name in _COUNT_COLUMNS or f.name == "bot_share" else F.lit(None)).cast(f.dataType).alias(f.name)
             for f in CUSTOMER_PROFILE_SCHEMA.fields
         ]
     )
@@ -76,17 +84,21 @@ def refresh_profiles(
     """
     mapping = current_map(lake).localCheckpoint(eager=True)
     events = lake.read(EVENTS_BRONZE)
+    if lake.exists(EVENTS_SILVER):  # the bot verdicts (events not in silver yet count as human)
+        events = events.join(lake.read(EVENTS_SILVER).select("event_id", "is_bot"), on="event_id", how="left")
+    exclude_bots = config.botdetect.exclude_bots_from_metrics
     identifiers = event_identifiers(events, hash_key(config), config.identity)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1
     if person_ids is None:
-        fresh = build_profiles(events, persons, mapping)
+        fresh = build_profiles(events, persons, mapping, exclude_bots=exclude_bots)
         return lake.replace_partitions(CUSTOMER_PROFILES, fresh, ("0", "f"), PROFILES_WRITER, batch)
     wanted = person_ids.select("person_id").distinct().localCheckpoint(eager=True)
     fresh = build_profiles(
         events,
         persons.join(wanted, on="person_id", how="left_semi"),
         mapping.join(wanted, on="person_id", how="left_semi"),
+        exclude_bots=exclude_bots,
     ).localCheckpoint(eager=True)
     buckets = sorted(r[0] for r in wanted.select(profile_bucket(F.col("person_id"))).distinct().collect() if r[0])
     if not buckets:

@@ -121,7 +121,10 @@ def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) 
     # Identity ran in the same batch: every event has a person, and the profiles count every event.
     assert silver.where("person_id is null").count() == 0
     profiles = backfilled.read(CUSTOMER_PROFILES)
-    assert profiles.agg(F.sum("events")).first()[0] == bronze.count()
+    # Profile metrics leave bot events out (botdetect.exclude_bots_from_metrics) and say their share.
+    assert profiles.agg(F.sum("events")).first()[0] == silver.where(~F.col("is_bot")).count()
+    assert profiles.where("bot_share > 0.5").count() > 0
+    assert profiles.where("bot_share is null or bot_share < 0 or bot_share > 1").count() == 0
     assert profiles.count() == silver.select("person_id").distinct().count()
 
     # The shareable gold table has cells, and none below k distinct persons.
