@@ -151,11 +151,10 @@ def _session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
 
 def _stream(args: argparse.Namespace) -> int:
     from clickstitch.drivers import check_landing, start_stream
-    from clickstitch.pipeline import hash_key_of
 
     config = _config(args)
     check_landing(config.landing)
-    hash_key_of(config)
+    config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
     query = start_stream(spark, lake, config, available_now=args.available_now)
     try:
@@ -171,11 +170,10 @@ def _stream(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     from clickstitch.drivers import check_backfill, run_backfill
-    from clickstitch.pipeline import hash_key_of
 
     config = _config(args)
     check_backfill(config, args.first, args.last)  # fail before the JVM starts
-    hash_key_of(config)
+    config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
     report = run_backfill(spark, lake, config, args.first, args.last)
     print(f"backfill {args.first}..{args.last}: {report.input_records} records -> {report.bronze_records} events, "
@@ -185,7 +183,6 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _identity(args: argparse.Namespace) -> int:
-    from clickstitch.pipeline import hash_key_of
     from identity.profiles import refresh_profiles
     from identity.stitch import rebuild
 
@@ -194,7 +191,7 @@ def _identity(args: argparse.Namespace) -> int:
         raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
     if not Path(config.lake.root).exists():
         raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
-    hash_key_of(config)
+    config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
     lake.ensure_all()
     report = rebuild(spark, lake, config, args.first, args.last)
@@ -298,17 +295,11 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hash_key(config: ClickstitchConfig) -> bytes:
-    if config.secrets.hash_key is None:
-        raise ClickstitchError("no hashing key: set CLICKSTITCH_HASH_KEY or secrets.hash_key_file")
-    return config.secrets.hash_key.get_secret_value().encode()
-
-
 def _forget(args: argparse.Namespace) -> int:
     from privacy import forget
 
     config = _config(args)
-    key = _hash_key(config)
+    key = config.secrets.hash_key_bytes()
     spark, lake = _session(config)
     receipt = forget(spark, lake, args.identifier, config.privacy, key)
     for table, rows in sorted(receipt.rows_removed.items()):

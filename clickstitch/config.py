@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from botdetect.config import BotDetectConfig
-from clickstitch.errors import ConfigError
+from clickstitch.errors import ClickstitchError, ConfigError
 from identity.config import IdentityConfig
 from privacy.config import PrivacyConfig
 
@@ -79,6 +79,14 @@ class StreamConfig(_Section):
 class SecretsConfig(_Section):
     hash_key_file: Path | None = Field(None, description=f"File holding the hashing key; else ${HASH_KEY_ENV}.")
     hash_key: SecretStr | None = Field(None, description=f"Filled from ${HASH_KEY_ENV} or hash_key_file.")
+
+    def hash_key_bytes(self) -> bytes:
+        """The keyed-hash secret (silver identifiers, identity tables, forget); an error when unset."""
+        if self.hash_key is None:
+            raise ClickstitchError(
+                f"no hashing key: set {HASH_KEY_ENV} or secrets.hash_key_file (identifiers are stored as keyed hashes)"
+            )
+        return self.hash_key.get_secret_value().encode()
 
 
 class ClickstitchConfig(_Section):

@@ -23,8 +23,7 @@ from botdetect.signals import SESSION_KEY
 from botdetect.tables import BOT_SESSIONS
 from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch import faults
-from clickstitch.config import HASH_KEY_ENV, ClickstitchConfig
-from clickstitch.errors import ClickstitchError
+from clickstitch.config import ClickstitchConfig
 from identity.identifiers import event_identifiers
 from identity.profiles import refresh_profiles
 from identity.stitch import stitch_batch
@@ -119,15 +118,6 @@ def silver_stage(
     return SilverOutputs(silver=silver, verdicts=verdicts)
 
 
-def hash_key_of(config: ClickstitchConfig) -> bytes:
-    """The keyed-hash secret; silver cannot be written without it."""
-    if config.secrets.hash_key is None:
-        raise ClickstitchError(
-            f"no hashing key: set {HASH_KEY_ENV} or secrets.hash_key_file (identifiers in silver are keyed hashes)"
-        )
-    return config.secrets.hash_key.get_secret_value().encode()
-
-
 class BatchSink(Protocol):
     """How a driver commits a batch's outputs."""
 
@@ -208,7 +198,7 @@ def run_batch(
 ) -> BatchReport:
     """Read, transform and commit one batch of files. Safe to re-run after a crash (replay)."""
     batch = BatchContext(f"{sink.writer_id}-{sink.batch_number}", datetime.now(UTC))
-    hash_key = hash_key_of(config)
+    hash_key = config.secrets.hash_key_bytes()
     if _already_committed(lake, sink):
         log.info("batch %s already committed, nothing to do", batch.batch_id)
         return _committed_report(lake, batch.batch_id)
@@ -307,7 +297,7 @@ def _refresh_profiles(
     ).select(F.col("old_person_id").alias("person_id"))
     touched = stitched.select("person_id").unionByName(merged_away)
     if affected_events is not None:
-        identifiers = event_identifiers(affected_events, hash_key_of(config), config.identity)
+        identifiers = event_identifiers(affected_events, config.secrets.hash_key_bytes(), config.identity)
         touched = touched.unionByName(event_persons(identifiers, current_map(lake, identifiers)).select("person_id"))
     refresh_profiles(spark, lake, config, touched.where(F.col("person_id").isNotNull()))
 

@@ -10,7 +10,6 @@ from pyspark.sql import functions as F
 
 from identity.identifiers import IDENTIFIER_TYPES, event_identifiers
 from identity.schemas import CUSTOMER_PROFILE_SCHEMA
-from identity.stitch import hash_key
 from identity.store import current_map, event_persons
 from identity.tables import CUSTOMER_PROFILES
 from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse, WriteResult
@@ -87,7 +86,7 @@ def refresh_profiles(
     if lake.exists(EVENTS_SILVER):  # the bot verdicts (events not in silver yet count as human)
         events = events.join(lake.read(EVENTS_SILVER).select("event_id", "is_bot"), on="event_id", how="left")
     exclude_bots = config.botdetect.exclude_bots_from_metrics
-    identifiers = event_identifiers(events, hash_key(config), config.identity)
+    identifiers = event_identifiers(events, config.secrets.hash_key_bytes(), config.identity)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1
     if person_ids is None:

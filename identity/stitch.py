@@ -69,12 +69,6 @@ class RebuildReport:
     seconds: float
 
 
-def hash_key(config: ClickstitchConfig) -> bytes:
-    if config.secrets.hash_key is None:
-        raise ValueError("identity stitching needs secrets.hash_key (CLICKSTITCH_HASH_KEY or hash_key_file)")
-    return config.secrets.hash_key.get_secret_value().encode("utf-8")
-
-
 def stitch_batch(
     spark: SparkSession,
     lake: Lakehouse,
@@ -89,7 +83,8 @@ def stitch_batch(
     batch writes nothing and resolves persons from the map. Only the components the batch touches
     (and their one-hop neighbours) are re-clustered.
     """
-    identifiers = event_identifiers(events, hash_key(config), config.identity).localCheckpoint(eager=True)
+    key = config.secrets.hash_key_bytes()
+    identifiers = event_identifiers(events, key, config.identity).localCheckpoint(eager=True)
     done = lake.committed_batch(IDENTITY_MAP, writer_id)
     if done is not None and done >= batch_number:
         log.info("identity: %s batch %s already stitched", writer_id, batch_number)
@@ -116,7 +111,7 @@ def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, fir
     started = time.perf_counter()
     days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
     events = lake.read(EVENTS_BRONZE, {"event_date": days})
-    identifiers = event_identifiers(events, hash_key(config), config.identity)
+    identifiers = event_identifiers(events, config.secrets.hash_key_bytes(), config.identity)
     batch = (lake.committed_batch(IDENTITY_EDGES, REBUILD_WRITER) or 0) + 1
     # The log is partitioned by bucket, not day: other days' rows are carried over into the rewrite.
     other_days = lake.read(IDENTITY_EDGES).where(~F.col("event_date").between(first, last))

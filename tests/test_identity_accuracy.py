@@ -27,7 +27,6 @@ from identity import (
     stitch_batch,
 )
 from identity.evaluation import linkable_truth, pairwise_scores, truth_persons
-from identity.stitch import hash_key
 from ingest import BatchContext, dedupe_events, file_listing, parse_events, read_lines, to_landing_files, valid_events
 from lakehouse import EVENTS_BRONZE, Lakehouse, open_lakehouse
 from privacy.hashing import keyed_hash
@@ -94,7 +93,7 @@ def test_every_event_gets_a_person(stitched: Stitched) -> None:
 
 
 def test_pairwise_accuracy_against_ground_truth(stitched: Stitched) -> None:
-    key = hash_key(stitched.config)
+    key = stitched.config.secrets.hash_key_bytes()
     truth = truth_persons(stitched.truth_dir, key, stitched.config.identity)
     edges = [
         ((r.src_type, r.src_hash), (r.dst_type, r.dst_hash))
@@ -115,7 +114,7 @@ def test_pairwise_accuracy_against_ground_truth(stitched: Stitched) -> None:
 
 
 def test_shared_computers_are_not_merged(stitched: Stitched) -> None:
-    key = hash_key(stitched.config)
+    key = stitched.config.secrets.hash_key_bytes()
     shared = [d for d in json.loads((stitched.truth_dir / "shared_devices.json").read_text())
               if d["kind"] == "shared_computer"]
     assert shared, "the generator should have produced shared computers"

@@ -20,7 +20,6 @@ from identity import (
     event_identifiers,
     stitch_batch,
 )
-from identity.stitch import hash_key
 from lakehouse import open_lakehouse
 from lakehouse.schemas import EVENT_SCHEMA
 from privacy.hashing import keyed_hash
@@ -177,7 +176,7 @@ def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, co
     replayed = stitch_batch(spark, lake, frame(spark, login), config, "w", 2)
     assert {t: lake.info(t).version for t in versions} == versions
     assert {r.person_id for r in replayed.collect()} == {before["anonymous_id1"]}
-    assert hash_key(config) == KEY
+    assert config.secrets.hash_key_bytes() == KEY
 
 
 def test_events_stitched_view_follows_the_current_map(spark: SparkSession) -> None:
