@@ -1,6 +1,6 @@
 """Throughput of the scrub stage (scrub_free_text on Spark) vs a naive Presidio-per-row Python UDF.
 
-Usage: PYTHONPATH=. .venv/bin/python bench/bench_privacy.py [--persons 1000] [--texts 12000]
+Usage: PYTHONPATH=. .venv/bin/python bench/bench_privacy.py [--persons 3000] [--texts 12000]
 
 Corpus: the clickstream's own free-text column. The generator's landing files go through ingest
 (parse, valid, dedupe) and every non-null page_title and search_term of the events becomes one row,
@@ -118,7 +118,7 @@ def timed_materialization(result: DataFrame) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--persons", type=int, default=1000, help="generated persons (one day of traffic)")
+    parser.add_argument("--persons", type=int, default=3000, help="generated persons (one day of their traffic)")
     parser.add_argument("--texts", type=int, default=None, help="at most this many rows")
     args = parser.parse_args()
     config = load_config(environ={"CLICKSTITCH_HASH_KEY": "bench"}).with_overrides(

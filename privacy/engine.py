@@ -48,6 +48,16 @@ _UNUSED_COMPONENTS = ["parser", "senter"]
 _NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
 
 _PATTERN_CHARS = re.compile(r"[0-9@:]")
+# What a text must hold for a pattern entity to be found in it: the analyzer runs only the
+# recognizers of entities a text can hold (page titles have no digit, so no phone/card/IBAN pass).
+_ENTITY_NEEDS = {
+    "EMAIL_ADDRESS": re.compile("@"),
+    "PHONE_NUMBER": re.compile(r"\d"),
+    "CREDIT_CARD": re.compile(r"\d"),
+    "IBAN_CODE": re.compile(r"\d"),
+    "US_SSN": re.compile(r"\d"),
+    "IP_ADDRESS": re.compile(r"[\d:]"),
+}
 # Two letters in a row: the least a name (or a context word) can be made of.
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -122,14 +132,18 @@ class PrivacyEngine:
         }
         pattern_texts = [text for text, how in routes.items() if how == "patterns"]
         for text in pattern_texts:
-            findings[text] = self._analyze(text, self._token_artifacts(text))
+            findings[text] = self._analyze(text, self._token_artifacts(text), self._possible_entities(text))
         ner_texts = [text for text, how in routes.items() if how == "ner"]
         batches = self.nlp_engine.process_batch(
             ner_texts, self.config.language, batch_size=self.config.ner_batch_size
         )
         for text, processed in zip(ner_texts, batches, strict=True):
-            findings[text] = self._analyze(text, processed[1])
+            findings[text] = self._analyze(text, processed[1], self._possible_entities(text))
         return [findings[text] for text in texts]
+
+    def _possible_entities(self, text: str) -> list[str]:
+        """The configured entities ``text`` can hold (NER entities always; patterns by _ENTITY_NEEDS)."""
+        return [e for e in self.entities if (need := _ENTITY_NEEDS.get(e)) is None or need.search(text)]
 
     def scrub_batch(self, texts: Sequence[str]) -> list[ScrubResult]:
         """Texts with each entity replaced by ``<ENTITY_TYPE>``, plus replaced-entity counts per text."""
@@ -145,11 +159,16 @@ class PrivacyEngine:
             known.popitem(last=False)
         return [scrubbed[text] for text in texts]
 
-    def _analyze(self, text: str, artifacts: NlpArtifacts) -> list[RecognizerResult]:
+    def _analyze(
+        self, text: str, artifacts: NlpArtifacts, entities: list[str] | None = None
+    ) -> list[RecognizerResult]:
+        entities = self.entities if entities is None else entities
+        if not entities:
+            return []
         results = self.analyzer.analyze(
             text=text,
             language=self.config.language,
-            entities=self.entities,
+            entities=entities,
             score_threshold=self._min_threshold,
             nlp_artifacts=artifacts,
         )
