@@ -62,12 +62,16 @@ class SilverOutputs:
     """What the silver half of a batch produces.
 
     silver: SILVER_EVENT_SCHEMA plus ``pii_entity_counts`` (for privacy_audit), with the bot verdict
-    of each event's session; verdicts: SESSION_VERDICT_SCHEMA, one row per session whose verdict the
-    batch may have changed (its own sessions and those sharing a client with them).
+    of each event's session. With bot detection on (else None): verdicts: SESSION_VERDICT_SCHEMA, one
+    row per session whose verdict the batch may have changed (its own sessions and those sharing a
+    client with them); reevaluated: the bronze events of those sessions (EVENT_SCHEMA) with the new
+    verdict as ``new_<column>`` per VERDICT_COLUMNS, materialized (silver's re-labelling and the
+    profile refresh both read it).
     """
 
     silver: DataFrame
-    verdicts: DataFrame | None
+    verdicts: DataFrame | None = None
+    reevaluated: DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,13 @@ def silver_stage(
     """
     with_agents = events.transform(user_agent_signals)
     if history is None:
-        return SilverOutputs(silver=with_agents.transform(to_silver, config.privacy, hash_key), verdicts=None)
+        return SilverOutputs(silver=with_agents.transform(to_silver, config.privacy, hash_key))
     verdicts = refresh_verdicts(events.sparkSession, None, events, config.botdetect, history)
     silver = with_agents.transform(apply_verdicts, verdicts).transform(to_silver, config.privacy, hash_key)
-    return SilverOutputs(silver=silver, verdicts=verdicts)
+    reevaluated = history.join(
+        verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
+    ).localCheckpoint(eager=True)
+    return SilverOutputs(silver=silver, verdicts=verdicts, reevaluated=reevaluated)
 
 
 class BatchSink(Protocol):
@@ -226,19 +233,12 @@ def run_batch(
         outputs = silver_stage(events, history, config, hash_key)
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
         silver = outputs.silver.persist(StorageLevel.MEMORY_AND_DISK)
-        verdicts = outputs.verdicts  # materialized by refresh_verdicts (a local checkpoint; not cached again)
-        if verdicts is None or history is None:
-            sink.write_events(lake, silver.drop(PII_COUNTS_COLUMN), EVENTS_SILVER)
-            written = sink.scope(counts["dates"])
-        else:
-            written = _write_silver(lake, sink, silver.drop(PII_COUNTS_COLUMN), verdicts, history, counts["dates"])
+        written = _write_silver(lake, sink, silver.drop(PII_COUNTS_COLUMN), outputs.reevaluated, counts["dates"])
         faults.after_write(EVENTS_SILVER.name, sink.batch_number)
-        if verdicts is not None:
-            _write_bot_sessions(lake, sink, verdicts)
+        if outputs.verdicts is not None:  # materialized by refresh_verdicts (a local checkpoint; not cached again)
+            _write_bot_sessions(lake, sink, outputs.verdicts)
             faults.after_write(BOT_SESSIONS.name, sink.batch_number)
-        affected = None if verdicts is None or history is None else history.join(
-            verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_semi")
-        _refresh_profiles(spark, lake, config, sink, events, affected)
+        _refresh_profiles(spark, lake, config, sink, events, outputs.reevaluated)
         faults.after_write(CUSTOMER_PROFILES.name, sink.batch_number)
         lake.append(PRIVACY_AUDIT, audit_rows(silver, batch.batch_id), sink.writer_id, sink.batch_number)
         silver.unpersist()
@@ -285,19 +285,19 @@ def _refresh_profiles(
     config: ClickstitchConfig,
     sink: BatchSink,
     stitched: DataFrame,
-    affected_events: DataFrame | None,
+    reevaluated: DataFrame | None,
 ) -> None:
     """Refresh the profiles the batch changed, after silver (profiles read its bot verdicts).
 
     Those are the batch's persons, the ids it merged away (their rows go) and the current persons
-    of ``affected_events``: every event of a session whose verdict the batch re-evaluated.
+    of ``reevaluated`` (SilverOutputs): every event of a session whose verdict the batch re-evaluated.
     """
     merged_away = lake.read(IDENTITY_MERGES).where(
         (F.col("writer_id") == sink.writer_id) & (F.col("batch_number") == sink.batch_number)
     ).select(F.col("old_person_id").alias("person_id"))
     touched = stitched.select("person_id").unionByName(merged_away)
-    if affected_events is not None:
-        identifiers = event_identifiers(affected_events, config.secrets.hash_key_bytes(), config.identity)
+    if reevaluated is not None:
+        identifiers = event_identifiers(reevaluated, config.secrets.hash_key_bytes(), config.identity)
         touched = touched.unionByName(event_persons(identifiers, current_map(lake, identifiers)).select("person_id"))
     refresh_profiles(spark, lake, config, touched.where(F.col("person_id").isNotNull()))
 
@@ -313,8 +313,7 @@ def _write_silver(
     lake: Lakehouse,
     sink: BatchSink,
     silver: DataFrame,
-    verdicts: DataFrame,
-    history: DataFrame,
+    reevaluated: DataFrame | None,
     dates: tuple[date, date] | None,
 ) -> tuple[date, date] | None:
     """Write the batch's silver rows, re-labelling earlier rows whose session verdict the batch changed.
@@ -323,23 +322,14 @@ def _write_silver(
     its clients' sessions, arrive). Those rows get the new verdict in the same commit, so silver
     holds the one-shot verdicts however the events were batched. Returns the days written.
     """
-    written = sink.scope(dates)
-    if dates is None:
+    new_verdicts = None if reevaluated is None else reevaluated.select(
+        "event_id", *[f"new_{c}" for c in VERDICT_COLUMNS]
+    )
+    stale = None if new_verdicts is None or dates is None else _stale_days(lake, sink, new_verdicts, dates)
+    if new_verdicts is None or stale is None:
         sink.write_events(lake, silver, EVENTS_SILVER)
-        return written
-    new_verdicts = history.select("event_id", *SESSION_KEY).join(
-        verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
-    ).drop(*SESSION_KEY)
-    nearby = lake.read(EVENTS_SILVER, {"event_date": _days(_widen(dates))}).where(sink.keeps(F.col("event_date")))
-    unchanged = reduce(and_, [F.col(c).eqNullSafe(F.col(f"new_{c}")) for c in VERDICT_COLUMNS])
-    stale = nearby.join(new_verdicts, "event_id").where(~unchanged).agg(
-        F.min("event_date").alias("first"), F.max("event_date").alias("last")
-    ).first()
-    if stale is None or stale["first"] is None:
-        sink.write_events(lake, silver, EVENTS_SILVER)
-        return written
-    first = min(stale["first"], written[0]) if written else stale["first"]
-    last = max(stale["last"], written[1]) if written else stale["last"]
+        return sink.scope(dates)
+    first, last = _cover(stale, sink.scope(dates))
     existing = lake.read(EVENTS_SILVER, {"event_date": _days((first, last))}).where(sink.keeps(F.col("event_date")))
     relabelled = existing.join(new_verdicts, "event_id", "left").withColumns(
         {c: F.when(F.col("new_is_bot").isNotNull(), F.col(f"new_{c}")).otherwise(F.col(c)) for c in VERDICT_COLUMNS}
@@ -354,6 +344,18 @@ def _write_silver(
     return (first, last)
 
 
+def _stale_days(
+    lake: Lakehouse, sink: BatchSink, new_verdicts: DataFrame, dates: tuple[date, date]
+) -> tuple[date, date] | None:
+    """(first, last) day of the silver rows kept by the sink whose verdict differs from the new one."""
+    nearby = lake.read(EVENTS_SILVER, {"event_date": _days(_widen(dates))}).where(sink.keeps(F.col("event_date")))
+    unchanged = reduce(and_, [F.col(c).eqNullSafe(F.col(f"new_{c}")) for c in VERDICT_COLUMNS])
+    stale = nearby.join(new_verdicts, "event_id").where(~unchanged).agg(
+        F.min("event_date").alias("first"), F.max("event_date").alias("last")
+    ).first()
+    return None if stale is None or stale["first"] is None else (stale["first"], stale["last"])
+
+
 def _write_bot_sessions(lake: Lakehouse, sink: BatchSink, verdicts: DataFrame) -> None:
     """bot_sessions := its rows outside the batch's reach, plus the flagged ones of the new verdicts.
 
@@ -362,10 +364,10 @@ def _write_bot_sessions(lake: Lakehouse, sink: BatchSink, verdicts: DataFrame) -
     bounds = verdicts.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
     judged = (bounds["first"], bounds["last"]) if bounds is not None and bounds["first"] is not None else None
     scope = sink.scope(None)
-    if judged is None and scope is None:
+    span = judged if scope is None else _cover(scope, judged)
+    if span is None:
         return
-    spans = [span for span in (judged, scope) if span is not None]
-    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    first, last = span
     kept = (
         lake.read(BOT_SESSIONS, {"session_date": _days((first, last))})
         .where(sink.keeps(F.col("session_date")))
@@ -375,6 +377,12 @@ def _write_bot_sessions(lake: Lakehouse, sink: BatchSink, verdicts: DataFrame) -
     rows = kept.select(*columns).unionByName(verdicts.where("is_bot").select(*columns))
     lake.replace_partitions(BOT_SESSIONS, rows, (first.isoformat(), last.isoformat()), sink.writer_id,
                             sink.batch_number)
+
+
+def _cover(span: tuple[date, date], *others: tuple[date, date] | None) -> tuple[date, date]:
+    """The smallest (first, last) day range holding ``span`` and each of ``others`` that is given."""
+    given = [span, *(other for other in others if other is not None)]
+    return min(first for first, _ in given), max(last for _, last in given)
 
 
 def _refresh_gold(lake: Lakehouse, config: ClickstitchConfig, sink: BatchSink, dates: tuple[date, date] | None) -> None:

@@ -79,6 +79,9 @@ def build_spark(config: ClickstitchConfig) -> SparkSession:
         builder = builder.config("spark.driver.memory", config.spark.driver_memory)
         builder = builder.config("spark.ui.enabled", str(config.spark.ui_enabled).lower())
         builder = builder.config("spark.sql.shuffle.partitions", str(config.spark.shuffle_partitions))
+        # Reads name their files (from the Delta log): a local disk stats them in the driver faster
+        # than a listing job Spark would launch for more than 32 paths.
+        builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
         log4j = Path(__file__).with_name("log4j2.properties")
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
     if config.lake.backend == "delta-spark":

@@ -48,7 +48,7 @@ def cluster_identities(edges: DataFrame, config: IdentityConfig, scope: DataFram
         .groupBy("node", "identifier_type", "identifier_hash").agg(F.min("first_seen").alias("first_seen"))
     )
     links = edges.where(F.col("src") != F.col("dst"))
-    cuts = local_cuts(links, config)
+    cuts = local_cuts(links, config).localCheckpoint(eager=True)  # read twice: applied edges and conflicts
     if scope is not None:
         nodes = nodes.join(scope.select("node").distinct(), on="node", how="left_semi")
         in_scope = scope.select(F.col("node").alias("src")).distinct()

@@ -31,7 +31,7 @@ class IdentityConfig(BaseModel):
         description="Event country -> region used to read local-format phone numbers.",
     )
     compact_after_files: int = Field(
-        2048, ge=16, description="A batch compacts identity_edges and identity_map once either has more files "
+        512, ge=16, description="A batch compacts identity_edges and identity_map once either has more files "
         "(each batch adds up to one file per touched bucket).",
     )
     max_iterations: int = Field(

@@ -24,7 +24,7 @@ EVENT_IDENTIFIER_SCHEMA = nullable_struct(
 )
 
 # Append-only log of edge observations: one row per (edge, source, day, batch), filed under the
-# bucket of each end (the first two hex digits of its hash; one row when both ends share a bucket).
+# bucket of each end (the first hex digit of its hash; one row when both ends share a bucket).
 # An edge joins two identifiers seen on the same event, ordered so src < dst; src == dst rows record
 # a lone sighting.
 IDENTITY_EDGES_SCHEMA = nullable_struct(

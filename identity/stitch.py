@@ -93,7 +93,8 @@ def stitch_batch(
     lake.append(IDENTITY_EDGES, by_bucket(edge_copies(observed_edges(identifiers))), writer_id, batch_number)
     touched = identifiers.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
     scope = _closed_scope(lake, touched.distinct())
-    clustering = cluster_identities(graph_edges(scope.edges.drop("src", "dst")), config.identity, scope.nodes)
+    graph = graph_edges(scope.edges.drop("src", "dst")).localCheckpoint(eager=True)  # clustering reads it often
+    clustering = cluster_identities(graph, config.identity, scope.nodes)
     written = _write_results(lake, clustering, scope.assignments, writer_id, batch_number, full=False)
     persons = _with_persons(events, identifiers, written.assignments)
     if needs_compaction(lake, config.identity.compact_after_files):
@@ -173,8 +174,11 @@ def _closed_scope(lake: Lakehouse, touched: DataFrame) -> Scope:
 
 
 def _other_ends(edges: DataFrame, nodes: DataFrame) -> DataFrame:
-    """The ends of ``edges`` (src, dst) that are not in ``nodes`` (column node)."""
-    ends = edges.select(F.col("dst").alias("node")).unionByName(edges.select(F.col("src").alias("node")))
+    """The ends of ``edges`` (src, dst) that are not in ``nodes`` (column node).
+
+    One pass over ``edges`` (an explode, not a union of two selects: the edges may be a log scan).
+    """
+    ends = edges.select(F.explode(F.array("src", "dst")).alias("node"))
     return ends.join(nodes, on="node", how="left_anti").distinct()
 
 

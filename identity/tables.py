@@ -19,7 +19,7 @@ IDENTITY_EDGES = register(
         partition_by=("bucket",),
         layer="silver",
         description="Append-only log of identity-graph edges (two identifiers on one event), per source, "
-        "day and batch, filed under the bucket (first two hex digits of the hash) of each end; the edge is "
+        "day and batch, filed under the bucket (first hex digit of the hash) of each end; the edge is "
         "the sum of the rows in its src's bucket. Hashed identifiers only.",
         privacy_safe=True,
     )
@@ -33,7 +33,7 @@ IDENTITY_MAP = register(
         partition_by=("bucket",),
         layer="silver",
         description="Identifier (type + keyed hash) -> person_id; append-only, the highest map_version "
-        "per identifier is current. Partitioned by the first two hex digits of the hash.",
+        "per identifier is current. Partitioned by the first hex digit of the hash.",
         privacy_safe=True,
     )
 )
