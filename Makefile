@@ -35,13 +35,13 @@ check-java: $(VENV)/.installed
 demo: check-java  ## generate sample exports, run the whole pipeline, print every table
 	$(VENV)/bin/clickstitch demo --out demo
 
-test: dev check-java  ## run the whole test suite, accuracy runs included (what CI runs)
-	$(PY) -m pytest
+test: dev check-java  ## run the test suite (what CI runs)
+	$(PY) -m pytest -m "not heavy"
 
 test-fast: dev check-java  ## the suite without the slow end-to-end tests
 	$(PY) -m pytest -m "not slow and not heavy"
 
-test-heavy: dev check-java  ## only the long accuracy runs (thousands of generated persons)
+test-heavy: dev check-java  ## the long accuracy runs (thousands of generated persons)
 	$(PY) -m pytest -m heavy
 
 lint: dev  ## ruff and mypy
