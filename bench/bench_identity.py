@@ -16,7 +16,8 @@ workers up, generated code compiled. Measured per phase: wall
 time; peak JVM heap used (sum of the heap pools' peak, reset before the phase; in local mode the
 executors run in the driver JVM, so this covers them); peak live heap after GC (sampled); peak RSS
 of the phase's processes (driver Python + JVM + Python UDF workers, sampled every 0.2 s; the JVM's
-share includes its start-up footprint); peak Python allocations of the driver (tracemalloc).
+share includes its start-up footprint); peak RSS of the driver's Python process alone (sampled; not
+tracemalloc, which slows every Python allocation and with it the driver-side clustering).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -47,7 +47,7 @@ from lakehouse import EVENTS_BRONZE, open_lakehouse
 from lakehouse.schemas import EVENT_SCHEMA
 
 DAY = date(2026, 10, 1)
-COLUMNS = ("seconds", "jvm_heap_peak_mb", "live_heap_mb", "rss_peak_mb", "driver_python_mb")
+COLUMNS = ("seconds", "jvm_heap_peak_mb", "live_heap_mb", "rss_peak_mb", "driver_python_rss_mb")
 
 
 def events_frame(spark: SparkSession, pairs: DataFrame) -> DataFrame:
@@ -87,8 +87,14 @@ def process_tree_rss_mb(root_pids: list[int]) -> float:
     return total / 1e6
 
 
+def process_rss_mb(pid: int) -> float:
+    """RSS of one process, MB."""
+    with open(f"/proc/{pid}/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def measure(spark: SparkSession, action: Callable[[], Any]) -> dict[str, float]:
-    """Seconds, peak JVM heap used, peak live JVM heap after GC, peak RSS, peak driver Python (MB).
+    """Seconds, peak JVM heap used, peak live JVM heap after GC, peak RSS, peak driver Python RSS (MB).
 
     Heap used peak follows the collector's rhythm (garbage counts until collected); the live heap
     after GC (pools' collection usage, sampled every 0.2 s) is the better working-set figure.
@@ -100,7 +106,7 @@ def measure(spark: SparkSession, action: Callable[[], Any]) -> dict[str, float]:
     jvm.java.lang.System.gc()
     for pool in pools:
         pool.resetPeakUsage()
-    live, rss = [0.0], [0.0]
+    live, rss, python_rss = [0.0], [0.0], [0.0]
     done = threading.Event()
 
     def sample() -> None:
@@ -108,20 +114,17 @@ def measure(spark: SparkSession, action: Callable[[], Any]) -> dict[str, float]:
             after_gc = sum(u.getUsed() for u in (p.getCollectionUsage() for p in pools) if u is not None)
             live[0] = max(live[0], after_gc / 1e6)
             rss[0] = max(rss[0], process_tree_rss_mb([os.getpid(), jvm_pid]))
+            python_rss[0] = max(python_rss[0], process_rss_mb(os.getpid()))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    tracemalloc.start()
-    tracemalloc.reset_peak()
     started = time.perf_counter()
     action()
     seconds = time.perf_counter() - started
-    python_peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
     done.set()
     sampler.join()
     heap_peak = sum(p.getPeakUsage().getUsed() for p in pools) / 1e6
-    return dict(zip(COLUMNS, (seconds, heap_peak, live[0], rss[0], python_peak), strict=True))
+    return dict(zip(COLUMNS, (seconds, heap_peak, live[0], rss[0], python_rss[0]), strict=True))
 
 
 def bench_config(root: Path, driver_memory: str) -> ClickstitchConfig:
@@ -207,10 +210,10 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"{'':42}{'seconds':>9}{'JVM heap peak MB':>18}{'live after GC MB':>18}{'RSS peak MB':>13}"
-          f"{'driver Python MB':>18}")
+          f"{'driver Python RSS MB':>22}")
     for name, r in {**full, **incremental}.items():
         print(f"{name:42}{r['seconds']:9.1f}{r['jvm_heap_peak_mb']:18.0f}{r['live_heap_mb']:18.0f}"
-              f"{r['rss_peak_mb']:13.0f}{r['driver_python_mb']:18.1f}")
+              f"{r['rss_peak_mb']:13.0f}{r['driver_python_rss_mb']:22.0f}")
     whole = full["full recompute"]
     for name, r in incremental.items():
         print(f"{name.split(' (')[0]} / full: " + ", ".join(

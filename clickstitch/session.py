@@ -32,6 +32,9 @@ _REQUIRED_CONF = {
     # Our own Delta layer decides where files go; Spark must not leave _SUCCESS markers there.
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # Frames built from driver data (createDataFrame with Arrow) above 1 MB become partitioned RDDs,
+    # not a LocalRelation whose rows ride inside every task of every plan that reads it.
+    "spark.sql.execution.arrow.localRelationThreshold": str(1024 * 1024),
     # Progress is reported by clickstitch's own log lines, not Spark's console bar.
     "spark.ui.showConsoleProgress": "false",
 }

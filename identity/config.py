@@ -34,6 +34,11 @@ class IdentityConfig(BaseModel):
         512, ge=16, description="A batch compacts identity_edges and identity_map once either has more files "
         "(each batch adds up to one file per touched bucket).",
     )
+    driver_clustering_max_edges: int = Field(
+        500_000, ge=0, description="A batch whose scope (its identifiers, their neighbours and their persons) "
+        "has at most this many graph edges is clustered in the driver: the same persons without the fixed "
+        "cost of a dozen Spark jobs. Larger scopes, and every rebuild, cluster distributed. 0: always distributed.",
+    )
     max_iterations: int = Field(
         60, ge=1, description="Connected-components rounds (large-star + small-star) before giving up."
     )

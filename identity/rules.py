@@ -16,17 +16,23 @@ so the incremental path and the full rebuild cut the same edges:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from identity.config import IdentityConfig
 
-RESOLUTION_SCHEMA = (
-    "kind string, node string, root string, src string, dst string, rule string, reason string"
-)
+RESOLUTION_COLUMNS = ["kind", "node", "root", "src", "dst", "rule", "reason"]
+RESOLUTION_SCHEMA = ", ".join(f"{c} string" for c in RESOLUTION_COLUMNS)
 # Stronger edges first: an edge touching a login is deliberate, then app installs on their device.
 _TYPE_STRENGTH = {"user_id": 0, "device_id": 1, "anonymous_id": 2, "email": 3, "phone": 4}
+
+# Reasons, printf-style: Spark fills them with format_string, the driver path with ``%`` (same text).
+SHARED_IDENTIFIER_REASON = "%s seen with %d user ids (limit %d per person)"
+SHARED_DEVICE_REASON = "device_id seen with %d anonymous ids (limit %d)"
+EXTRA_EMAIL_REASON = "user id has more than %d email(s); this one is weaker (fewer events, newer)"
+_NEIGHBOUR_COLUMNS = ["node", "node_type", "nbr", "nbr_type", "event_count", "first_seen"]
 
 
 def local_cuts(edges: DataFrame, config: IdentityConfig) -> DataFrame:
@@ -50,13 +56,11 @@ def local_cuts(edges: DataFrame, config: IdentityConfig) -> DataFrame:
         "node",
         F.when(
             (F.col("node_type") != "user_id") & (F.col("user_ids") > max_users),
-            F.concat(F.col("node_type"), F.lit(" seen with "), F.col("user_ids").cast("string"),
-                     F.lit(f" user ids (limit {max_users} per person)")),
+            F.format_string(SHARED_IDENTIFIER_REASON, F.col("node_type"), F.col("user_ids"), F.lit(max_users)),
         ).alias("shared_reason"),
         F.when(
             (F.col("node_type") == "device_id") & (F.col("anonymous_ids") > max_anon),
-            F.concat(F.lit("device_id seen with "), F.col("anonymous_ids").cast("string"),
-                     F.lit(f" anonymous ids (limit {max_anon})")),
+            F.format_string(SHARED_DEVICE_REASON, F.col("anonymous_ids"), F.lit(max_anon)),
         ).alias("device_reason"),
     ).where(F.col("shared_reason").isNotNull() | F.col("device_reason").isNotNull())
     by_strength = Window.partitionBy("node").orderBy(F.desc("event_count"), "first_seen", "nbr")
@@ -66,8 +70,7 @@ def local_cuts(edges: DataFrame, config: IdentityConfig) -> DataFrame:
         .where(F.col("rank") > config.max_emails_per_user_id)
         .select(F.least("node", "nbr").alias("src"), F.greatest("node", "nbr").alias("dst"),
                 F.lit("max_emails_per_user_id").alias("rule"),
-                F.lit(f"user id has more than {config.max_emails_per_user_id} email(s); "
-                      "this one is weaker (fewer events, newer)").alias("reason"))
+                F.lit(EXTRA_EMAIL_REASON % config.max_emails_per_user_id).alias("reason"))
     )
     node_cuts = []
     for end in ("src", "dst"):
@@ -83,6 +86,50 @@ def local_cuts(edges: DataFrame, config: IdentityConfig) -> DataFrame:
     return cuts.withColumn("_n", F.row_number().over(first_rule)).where("_n = 1").drop("_n")
 
 
+def local_cuts_in_driver(links: pd.DataFrame, config: IdentityConfig) -> pd.DataFrame:
+    """``local_cuts`` on a pandas frame of a batch's scope: the same rules, order and reasons.
+
+    Needs: src, dst, src_type, dst_type, event_count, first_seen (non-self graph edges). Gives: src,
+    dst, rule, reason. The rules are the ones above, vectorized; test_identity_rules checks that both
+    forms cut the same edges with the same reasons.
+    """
+    both = pd.concat([
+        links[["src", "src_type", "dst", "dst_type", "event_count", "first_seen"]].set_axis(_NEIGHBOUR_COLUMNS, axis=1),
+        links[["dst", "dst_type", "src", "src_type", "event_count", "first_seen"]].set_axis(_NEIGHBOUR_COLUMNS, axis=1),
+    ], ignore_index=True)
+    max_users, max_anon = config.max_user_ids_per_person, config.max_anonymous_ids_per_device
+    # graph edges are distinct (src, dst) pairs, so counting neighbours counts distinct ones.
+    stats = both.assign(
+        user_ids=both["nbr_type"] == "user_id", anonymous_ids=both["nbr_type"] == "anonymous_id"
+    ).groupby(["node", "node_type"], as_index=False)[["user_ids", "anonymous_ids"]].sum()
+    shared = stats[(stats["node_type"] != "user_id") & (stats["user_ids"] > max_users)]
+    device = stats[(stats["node_type"] == "device_id") & (stats["anonymous_ids"] > max_anon)]
+    flagged = pd.concat([  # per node: shared_identifier wins over shared_device, as in local_cuts
+        pd.DataFrame({"node": shared["node"], "rule": "shared_identifier", "reason": [
+            SHARED_IDENTIFIER_REASON % (node_type, n, max_users)
+            for node_type, n in zip(shared["node_type"], shared["user_ids"], strict=True)
+        ]}),
+        pd.DataFrame({"node": device["node"], "rule": "shared_device", "reason": [
+            SHARED_DEVICE_REASON % (n, max_anon) for n in device["anonymous_ids"]
+        ]}),
+    ], ignore_index=True).drop_duplicates("node")
+    emails = both[(both["node_type"] == "user_id") & (both["nbr_type"] == "email")].sort_values(
+        ["node", "event_count", "first_seen", "nbr"], ascending=[True, False, True, True]
+    )
+    extra = emails[emails.groupby("node").cumcount() >= config.max_emails_per_user_id]
+    extra_emails = pd.DataFrame({
+        "src": np.where(extra["node"] < extra["nbr"], extra["node"], extra["nbr"]),
+        "dst": np.where(extra["node"] < extra["nbr"], extra["nbr"], extra["node"]),
+        "rule": "max_emails_per_user_id", "reason": EXTRA_EMAIL_REASON % config.max_emails_per_user_id,
+    })
+    pairs = links[["src", "dst"]]
+    cuts = pd.concat(
+        [pairs.merge(flagged.rename(columns={"node": end}), on=end) for end in ("src", "dst")] + [extra_emails],
+        ignore_index=True,
+    )
+    return cuts.sort_values(["src", "dst", "rule", "reason"]).drop_duplicates(["src", "dst"]).reset_index(drop=True)
+
+
 def resolve_over_limit(edges: DataFrame, config: IdentityConfig) -> DataFrame:
     """Union-find with limits, per component (executors, one component per group).
 
@@ -92,11 +139,15 @@ def resolve_over_limit(edges: DataFrame, config: IdentityConfig) -> DataFrame:
     max_users, max_emails = config.max_user_ids_per_person, config.max_emails_per_user_id
     selected = edges.select("component", "src", "dst", "src_type", "dst_type", "event_count", "first_seen")
     return selected.groupBy("component").applyInPandas(
-        lambda g: _resolve_component(g, max_users, max_emails), RESOLUTION_SCHEMA
+        lambda g: union_find_with_limits(g, max_users, max_emails), RESOLUTION_SCHEMA
     )
 
 
-def _resolve_component(group: pd.DataFrame, max_users: int, max_emails: int) -> pd.DataFrame:
+def union_find_with_limits(group: pd.DataFrame, max_users: int, max_emails: int) -> pd.DataFrame:
+    """One component's edges applied strongest first, refusing the joins that break a limit.
+
+    Needs: src, dst, src_type, dst_type, event_count, first_seen. Gives RESOLUTION_SCHEMA columns.
+    """
     strength = [
         min(_TYPE_STRENGTH[a], _TYPE_STRENGTH[b]) for a, b in zip(group.src_type, group.dst_type, strict=True)
     ]
@@ -139,4 +190,4 @@ def _resolve_component(group: pd.DataFrame, max_users: int, max_emails: int) -> 
         users[keep], emails[keep] = n_users, n_emails
     rows: list[tuple[str | None, ...]] = [("assign", node, find(node), None, None, None, None) for node in parent]
     rows += [("reject", None, None, src, dst, rule, reason) for src, dst, rule, reason in rejects]
-    return pd.DataFrame(rows, columns=["kind", "node", "root", "src", "dst", "rule", "reason"])
+    return pd.DataFrame(rows, columns=RESOLUTION_COLUMNS)

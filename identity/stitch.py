@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from identity.cluster import Clustering, cluster_identities
+from identity.cluster import Clustering, cluster_identities, cluster_in_driver
 from identity.identifiers import event_identifiers, graph_edges, node_key, observed_edges
 from identity.schemas import IDENTITY_MAP_SCHEMA, IDENTITY_MERGES_SCHEMA
 from identity.store import (
@@ -93,8 +93,12 @@ def stitch_batch(
     lake.append(IDENTITY_EDGES, by_bucket(edge_copies(observed_edges(identifiers))), writer_id, batch_number)
     touched = identifiers.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
     scope = _closed_scope(lake, touched.distinct())
-    graph = graph_edges(scope.edges.drop("src", "dst")).localCheckpoint(eager=True)  # clustering reads it often
-    clustering = cluster_identities(graph, config.identity, scope.nodes)
+    scope_edges = scope.graph.count()
+    in_driver = scope_edges <= config.identity.driver_clustering_max_edges
+    log.info("identity: %s batch %s re-clusters %d edges (%s)", writer_id, batch_number, scope_edges,
+             "in the driver" if in_driver else "distributed")
+    cluster = cluster_in_driver if in_driver else cluster_identities
+    clustering = cluster(scope.graph, config.identity, scope.nodes)
     written = _write_results(lake, clustering, scope.assignments, writer_id, batch_number, full=False)
     persons = _with_persons(events, identifiers, written.assignments)
     if needs_compaction(lake, config.identity.compact_after_files):
@@ -135,11 +139,12 @@ def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, fir
 
 @dataclass(frozen=True)
 class Scope:
-    """What a batch re-clusters. nodes: column node; edges: every edge-log observation with an end in
-    nodes (edges_touching columns); assignments: the current identity_map rows of the nodes."""
+    """What a batch re-clusters. nodes: column node; graph: the graph edges (graph_edges columns)
+    summed from every edge-log observation with an end in nodes, materialized; assignments: the
+    current identity_map rows of the nodes."""
 
     nodes: DataFrame
-    edges: DataFrame
+    graph: DataFrame
     assignments: DataFrame
 
 
@@ -150,7 +155,7 @@ def _closed_scope(lake: Lakehouse, touched: DataFrame) -> Scope:
     applied edge never leaves a component, so no edge applied after the update leaves the scope.
     The members of a component are connected by its applied edges, so they are found by walking
     the edge log from the neighbourhood, stepping only onto nodes of those components. Each step
-    reads the edge buckets of the scope so far (the last step's read is the scope's edges) and the
+    reads the edge buckets of the scope so far (the last step's read is the scope's graph) and the
     map buckets of the nodes it reaches, never a whole log.
     """
     near = touched.unionByName(_other_ends(edges_touching(lake, touched), touched)).distinct().localCheckpoint(
@@ -160,13 +165,13 @@ def _closed_scope(lake: Lakehouse, touched: DataFrame) -> Scope:
     components = assignments.select("component_id").distinct()
     nodes = near
     while True:
-        edges = edges_touching(lake, nodes).localCheckpoint(eager=True)
-        reached = _other_ends(edges, nodes).localCheckpoint(eager=True)
+        graph = graph_edges(edges_touching(lake, nodes).drop("src", "dst")).localCheckpoint(eager=True)
+        reached = _other_ends(graph, nodes).localCheckpoint(eager=True)
         members = current_map(lake, node_identifiers(reached)).join(
             components, on="component_id", how="left_semi"
         ).localCheckpoint(eager=True)
         if members.isEmpty():
-            return Scope(nodes, edges, assignments)
+            return Scope(nodes, graph, assignments)
         nodes = nodes.unionByName(
             members.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
         ).localCheckpoint(eager=True)

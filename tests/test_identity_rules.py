@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from identity import (
 from lakehouse import open_lakehouse
 from lakehouse.schemas import EVENT_SCHEMA
 from privacy.hashing import keyed_hash
+from tests.frames import assert_same_rows
 
 KEY = b"test-only-hash-key"
 DAY = date(2026, 10, 1)
@@ -112,12 +114,61 @@ def test_edges_are_filed_under_both_ends_and_read_once(spark: SparkSession, conf
     assert sorted(r.event_count for r in edge_log(lake).collect()) == [1, 4, 5]
 
 
+def tangled_events(seed: int) -> list[dict]:
+    """Persons with cookies, logins, devices and emails, plus every kind of tangle merge protection handles:
+    shared computers, a device with too many cookies, a login with two emails, an email typed on another
+    person's cookie (joins two logins through an email), and ties in first-seen times."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+
+    def add(**ids: str | None) -> None:
+        email = ids.pop("email", None)
+        rows.append(event(len(rows), **ids, traits={"email": email} if email else None))
+
+    for p in range(40):
+        cookies = [f"c{p}-{k}" for k in range(rng.randint(1, 3))]
+        login = f"u{p}" if rng.random() < 0.7 else None
+        device = f"d{p}" if rng.random() < 0.5 else None
+        emails = [f"p{p}@example.com"] + ([f"p{p}.alt@example.com"] if rng.random() < 0.2 else [])
+        for cookie in cookies:
+            for _ in range(rng.randint(1, 3)):
+                add(anonymous_id=cookie, user_id=login if rng.random() < 0.6 else None, device_id=device,
+                    email=rng.choice(emails) if rng.random() < 0.4 else None)
+    for k in range(3):  # shared computers: one cookie, two logins
+        add(anonymous_id=f"kiosk{k}", user_id=f"u{2 * k}")
+        add(anonymous_id=f"kiosk{k}", user_id=f"u{2 * k + 1}")
+    for k in range(4):  # a device behind more cookies than allowed
+        add(anonymous_id=f"tablet-cookie{k}", device_id="family-tablet")
+    for k in range(3):  # an email typed on someone else's cookie: the component holds two logins
+        add(anonymous_id=f"c{10 + k}-0", email=f"p{20 + k}@example.com")
+    return rows
+
+
+def test_driver_and_distributed_clustering_agree(spark: SparkSession, test_config: ClickstitchConfig) -> None:
+    from identity.cluster import cluster_identities, cluster_in_driver
+    from identity.identifiers import graph_edges, observed_edges
+
+    config = test_config.identity.model_copy(update={"max_anonymous_ids_per_device": 3})
+    identifiers = event_identifiers(frame(spark, tangled_events(seed=3)), KEY, config)
+    graph = graph_edges(observed_edges(identifiers)).localCheckpoint(eager=True)
+    scope = graph.select(F.explode(F.array("src", "dst")).alias("node")).distinct()
+    distributed = cluster_identities(graph, config, scope)
+    driver = cluster_in_driver(graph, config, scope)
+    assert_same_rows(driver.assignments, distributed.assignments)
+    assert_same_rows(driver.conflicts, distributed.conflicts)
+    assert_same_rows(driver.applied_edges, distributed.applied_edges)
+    assert {r.rule for r in driver.conflicts.select("rule").distinct().collect()} == {
+        "shared_identifier", "shared_device", "max_emails_per_user_id", "max_user_ids_per_person"
+    }
+    assert driver.assignments.select("person_id").distinct().count() > 40
+
+
 def persons(lake, config, **identifiers: str) -> dict[str, str]:
     mapping = {(r.identifier_type, r.identifier_hash): r.person_id for r in current_map(lake).collect()}
     return {name: mapping.get((name.rstrip("0123456789"), keyed_hash(v, KEY))) for name, v in identifiers.items()}
 
 
-@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+@pytest.mark.slow  # each stitched batch runs a dozen Spark jobs: 5-15 s on 2 cores
 def test_shared_computer_stays_separate_persons(spark: SparkSession, config: ClickstitchConfig) -> None:
     lake = open_lakehouse(spark, config)
     rows = [
@@ -142,7 +193,7 @@ def test_shared_computer_stays_separate_persons(spark: SparkSession, config: Cli
     assert "anonymous_id seen with 2 user ids" in conflicts.first().reason
 
 
-@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+@pytest.mark.slow  # each stitched batch runs a dozen Spark jobs: 5-15 s on 2 cores
 def test_second_email_of_a_login_is_refused(spark: SparkSession, config: ClickstitchConfig) -> None:
     lake = open_lakehouse(spark, config)
     rows = [
@@ -157,7 +208,7 @@ def test_second_email_of_a_login_is_refused(spark: SparkSession, config: Clickst
     assert "max_emails_per_user_id" in rules
 
 
-@pytest.mark.slow  # about 40 s per stitched batch on 2 cores
+@pytest.mark.slow  # each stitched batch runs a dozen Spark jobs: 5-15 s on 2 cores
 def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, config: ClickstitchConfig) -> None:
     lake = open_lakehouse(spark, config)
     first = [event(1, anonymous_id="phone-cookie"), event(2, anonymous_id="laptop-cookie")]
