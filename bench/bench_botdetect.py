@@ -25,11 +25,11 @@ from pyspark.sql import SparkSession
 
 from botdetect import classify_user_agent, clear_user_agent_cache
 from botdetect.tables import BOT_SESSIONS
+from clickstitch.catalog import open_lakehouse
 from clickstitch.config import ClickstitchConfig, load_config
 from clickstitch.drivers import run_backfill
 from clickstitch.session import build_spark
 from generator import generate
-from lakehouse import open_lakehouse
 
 START = date(2026, 10, 1)
 

@@ -40,10 +40,11 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from clickstitch.catalog import identity_args, open_lakehouse
 from clickstitch.config import ClickstitchConfig, load_config
 from clickstitch.session import build_spark
 from identity import rebuild, stitch_batch
-from lakehouse import EVENTS_BRONZE, open_lakehouse
+from lakehouse import EVENTS_BRONZE
 from lakehouse.schemas import EVENT_SCHEMA
 
 DAY = date(2026, 10, 1)
@@ -159,8 +160,8 @@ def warm_up(spark: SparkSession, root: Path, driver_memory: str) -> None:
     config = bench_config(root / "warm-up", driver_memory)
     lake = open_lakehouse(spark, config)
     lake.append(EVENTS_BRONZE, events_frame(spark, bronze_pairs(spark, 300)), "bench", 1)
-    rebuild(spark, lake, config, DAY, DAY)
-    stitch_batch(spark, lake, new_edge_batch(spark, 300, 6, seed=1), config, "bench", 1).count()
+    rebuild(spark, lake, *identity_args(config), DAY, DAY)
+    stitch_batch(spark, lake, new_edge_batch(spark, 300, 6, seed=1), *identity_args(config), "bench", 1).count()
 
 
 Rows = dict[str, dict[str, float]]
@@ -176,13 +177,13 @@ def run_phase(phase: str, root: Path, persons: int, new_edge_share: float, drive
         warm_up(spark, root / f"scratch-{phase}", driver_memory)
         if phase == "full":
             lake.append(EVENTS_BRONZE, events_frame(spark, bronze_pairs(spark, persons)), "bench", 1)
-            return {"full recompute": measure(spark, lambda: rebuild(spark, lake, config, DAY, DAY))}
+            return {"full recompute": measure(spark, lambda: rebuild(spark, lake, *identity_args(config), DAY, DAY))}
         new = max(1, int(persons * 2 * new_edge_share))
         rows: Rows = {}
         for number, label in ((1, "incremental, first batch"), (2, "incremental, next batch")):
             batch = new_edge_batch(spark, persons, new, seed=6 + number)
             rows[f"{label} (+{new:,} edges)"] = measure(
-                spark, lambda: stitch_batch(spark, lake, batch, config, "bench", number).count()  # noqa: B023
+                spark, lambda: stitch_batch(spark, lake, batch, *identity_args(config), "bench", number).count()  # noqa: B023
             )
         return rows
     finally:

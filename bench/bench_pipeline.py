@@ -20,11 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import generator  # noqa: E402
+from clickstitch.catalog import open_lakehouse  # noqa: E402
 from clickstitch.config import load_config  # noqa: E402
 from clickstitch.drivers import run_backfill  # noqa: E402
 from clickstitch.session import build_spark  # noqa: E402
 from ingest.landing import landing_uri  # noqa: E402
-from lakehouse import open_lakehouse  # noqa: E402
 
 START = date(2026, 10, 1)
 

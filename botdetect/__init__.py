@@ -8,11 +8,8 @@
 - ``affected_sessions``, ``refresh_verdicts``: verdicts that do not depend on batch boundaries.
 - ``USER_AGENT_RULES``, ``BEHAVIOUR_RULES``: the built-in rules by name; ``BotDetectConfig``
   selects, weighs and tunes them.
-- ``BOT_SESSIONS`` (``botdetect.tables``): the table of flagged sessions. Loaded on first use,
-  because the lakehouse imports the root config, which imports ``botdetect.config``.
+- ``BOT_SESSIONS`` (``botdetect.tables``): the table of flagged sessions.
 """
-
-from typing import Any
 
 from botdetect.behaviour_rules import BEHAVIOUR_RULES, BehaviourRule
 from botdetect.config import BehaviourRuleSettings, BotDetectConfig, RuleSettings
@@ -21,6 +18,7 @@ from botdetect.refresh import affected_sessions, history_dates, read_history, re
 from botdetect.rules import USER_AGENT_RULES, UserAgentRule
 from botdetect.schemas import SESSION_VERDICT_SCHEMA
 from botdetect.signals import client_signals, session_signals
+from botdetect.tables import BOT_SESSIONS
 from botdetect.user_agent import (
     DeviceClass,
     UserAgentVerdict,
@@ -59,10 +57,3 @@ __all__ = [
     "user_agent_signals",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "BOT_SESSIONS":
-        from botdetect import tables
-
-        return getattr(tables, name)
-    raise AttributeError(f"module 'botdetect' has no attribute {name!r}")

@@ -101,6 +101,8 @@ def _configure_logging(args: argparse.Namespace) -> None:
                         datefmt="%H:%M:%S", force=True)
     for noisy in ("py4j", "pyspark"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PySpark logs every failed query as a multi-kilobyte JSON record; the CLI says it in one line.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
 
 
 def _config(args: argparse.Namespace) -> ClickstitchConfig:
@@ -112,12 +114,20 @@ def _config(args: argparse.Namespace) -> ClickstitchConfig:
     return load_config(args.config).with_overrides(overrides)
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can act on, from every layer: printed as one line, never a stack trace."""
+    from lakehouse import LakehouseError, UnknownTableError
+    from privacy import InvalidIdentifierError
+
+    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args)
     try:
         return _COMMANDS[args.command](args)
-    except ClickstitchError as exc:
+    except _user_errors() as exc:
         print(f"clickstitch: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -142,28 +152,27 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
+    from clickstitch.catalog import open_lakehouse
     from clickstitch.session import build_spark
-    from lakehouse import open_lakehouse
 
     spark = build_spark(config)
     return spark, open_lakehouse(spark, config)
 
 
 def _stream(args: argparse.Namespace) -> int:
-    from clickstitch.drivers import check_landing, start_stream
+    from clickstitch.drivers import Drain, await_stream, check_landing, start_stream
 
     config = _config(args)
     check_landing(config.landing)
     config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
-    query = start_stream(spark, lake, config, available_now=args.available_now)
-    try:
-        query.awaitTermination()
-    except KeyboardInterrupt:
-        log.info("stopping the stream after the current micro-batch")
-        query.stop()
-    if query.exception() is not None:
-        raise RuntimeError(f"stream failed: {query.exception()}")
+    drain = Drain()
+    drain.install()
+    query = start_stream(spark, lake, config, available_now=args.available_now, drain=drain)
+    if await_stream(query, drain):
+        print(f"clickstitch: stream drained on {drain.signal_name}: the last micro-batch committed; "
+              f"restart with the same checkpoint to continue", file=sys.stderr)
+        return 0
     _print_tables(lake)
     return 0
 
@@ -194,8 +203,10 @@ def _identity(args: argparse.Namespace) -> int:
     config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
     lake.ensure_all()
-    report = rebuild(spark, lake, config, args.first, args.last)
-    profiles = refresh_profiles(spark, lake, config)
+    key = config.secrets.hash_key_bytes()
+    report = rebuild(spark, lake, config.identity, key, args.first, args.last)
+    profiles = refresh_profiles(spark, lake, config.identity, key,
+                                exclude_bots=config.botdetect.exclude_bots_from_metrics)
     print(f"identity rebuild {args.first}..{args.last}: {report.identifiers} identifiers, {report.edges} edges -> "
           f"{report.persons} persons; {report.changed_identifiers} identifiers changed person, {report.merges} "
           f"merges, {report.conflicts} conflicts ({report.rounds} rounds, {report.seconds} s); "
@@ -207,27 +218,23 @@ def _tables(args: argparse.Namespace) -> int:
     config = _config(args)
     if not Path(config.lake.root).exists():
         raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
-    spark, lake = _session(config)
     if args.history:
-        from lakehouse import table_spec
+        from clickstitch.catalog import CATALOG
 
-        try:
-            spec = table_spec(args.history)
-        except KeyError as exc:
-            raise ClickstitchError(str(exc.args[0])) from None
+        spec = CATALOG.spec(args.history)  # an unknown name fails before the JVM starts
+        spark, lake = _session(config)
         for commit in lake.history(spec):
             extra = {k: v for k, v in commit.parameters.items() if k.startswith("clickstitch.") or k == "mode"}
             print(f"{commit.version:>6}  {commit.timestamp:%Y-%m-%d %H:%M:%S}  {commit.operation:<14} {extra}")
         return 0
+    spark, lake = _session(config)
     _print_tables(lake)
     return 0
 
 
 def _print_tables(lake) -> None:  # type: ignore[no-untyped-def]
-    from lakehouse import TABLES
-
     print(f"{'table':<22} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
-    for spec in TABLES.values():
+    for spec in lake.catalog:
         if not lake.exists(spec):
             print(f"{spec.name:<22} {'-':>7} {'-':>10} {'-':>6}  (not created yet)")
             continue
@@ -282,6 +289,8 @@ def _sql(args: argparse.Namespace) -> int:
     from sql import register_views
 
     config = _config(args)
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
     spark, lake = _session(config)
     names = register_views(spark, lake)
     if not args.query:
@@ -290,16 +299,28 @@ def _sql(args: argparse.Namespace) -> int:
     try:
         result = spark.sql(args.query)
     except Exception as exc:  # a user's SQL mistake: say what Spark said, no stack trace
-        raise ClickstitchError(f"query failed: {str(exc).splitlines()[0]}") from None
-    result.show(args.limit, truncate=False)
+        raise ClickstitchError(f"query failed: {_first_line(exc)}") from None
+    try:
+        result.show(args.limit, truncate=False)
+    except Exception as exc:  # a runtime error of the query (a bad cast, a division by zero in ANSI mode)
+        raise ClickstitchError(f"query failed: {_first_line(exc)}") from None
     return 0
 
 
+def _first_line(exc: Exception) -> str:
+    """The first line of Spark's message, without the JVM stack trace."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _forget(args: argparse.Namespace) -> int:
-    from privacy import forget
+    from privacy import forget, parse_identifier
 
     config = _config(args)
     key = config.secrets.hash_key_bytes()
+    parse_identifier(args.identifier, config.privacy.default_phone_region)  # a bad one fails before the JVM
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
     spark, lake = _session(config)
     receipt = forget(spark, lake, args.identifier, config.privacy, key)
     for table, rows in sorted(receipt.rows_removed.items()):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from datetime import date
 from pathlib import Path
+from types import FrameType
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
-from clickstitch.pipeline import BackfillSink, BatchReport, StreamSink, run_batch
+from clickstitch.pipeline import BatchReport, FileSource, run_batch
+from clickstitch.sinks import BackfillSink, StreamSink
 from ingest import file_listing, files_for_dates, to_landing_files
 from ingest.landing import landing_uri
 from lakehouse import INGEST_BATCHES, Lakehouse
@@ -46,11 +50,58 @@ def run_backfill(
     log.info("backfill %s..%s: %d of %d files may hold events of the range", first, last, len(files), len(listing))
     done = lake.committed_batch(INGEST_BATCHES, BACKFILL_WRITER)
     sink = BackfillSink(BACKFILL_WRITER, 0 if done is None else done + 1, first, last)
-    return run_batch(spark, lake, config, files, sink)
+    return run_batch(spark, lake, config, FileSource(tuple(files)), sink)
+
+
+class StreamDrained(Exception):  # noqa: N818 -- a state, raised to end the query cleanly, not an error
+    """Raised by a micro-batch that starts after a drain was asked for, before it writes anything."""
+
+
+class Drain:
+    """Graceful stop: the running micro-batch commits, no new one starts, the query ends.
+
+    Signal handlers only set a flag; the driver loop stops the query between micro-batches. A
+    micro-batch that Spark starts in the meantime raises ``StreamDrained`` before its first write,
+    so Spark records no commit for it and a restart with the same checkpoint replays it.
+    """
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.in_batch = threading.Event()
+        self.signal_name: str | None = None
+
+    def request(self, signum: int, _frame: FrameType | None = None) -> None:
+        if not self.requested.is_set():
+            self.signal_name = signal.Signals(signum).name
+            log.warning("%s: draining: the running micro-batch commits, then the stream stops", self.signal_name)
+        self.requested.set()
+
+    def install(self) -> None:
+        """Drain on SIGTERM and SIGINT (Ctrl-C); main thread only."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self.request)
+
+
+def await_stream(query: StreamingQuery, drain: Drain, poll_seconds: float = 0.5) -> bool:
+    """Wait for the query to end; True when it ended by a drain. Raises ClickstitchError when it failed."""
+    while query.isActive:
+        if drain.requested.is_set() and not drain.in_batch.is_set():
+            query.stop()
+            break
+        query.awaitTermination(poll_seconds)
+    failure = query.exception()
+    if failure is not None and "StreamDrained" not in str(failure):
+        raise ClickstitchError(f"stream failed: {str(failure).strip().splitlines()[0]}")
+    return drain.requested.is_set()
 
 
 def start_stream(
-    spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, *, available_now: bool
+    spark: SparkSession,
+    lake: Lakehouse,
+    config: ClickstitchConfig,
+    *,
+    available_now: bool,
+    drain: Drain | None = None,
 ) -> StreamingQuery:
     """Start the ingest stream; each micro-batch is a set of new landing files."""
     check_landing(config.landing)
@@ -67,9 +118,17 @@ def start_stream(
     writer_id = config.stream.writer_id
 
     def process(micro_batch: DataFrame, batch_number: int) -> None:
-        rows = [(r["path"], r["length"]) for r in micro_batch.collect()]  # one row per file
-        files = to_landing_files(rows, landing)
-        run_batch(spark, lake, config, files, StreamSink(writer_id, batch_number))
+        if drain is not None and drain.requested.is_set():
+            raise StreamDrained(f"drained before micro-batch {batch_number}")
+        if drain is not None:
+            drain.in_batch.set()
+        try:
+            rows = [(r["path"], r["length"]) for r in micro_batch.collect()]  # one row per file
+            files = to_landing_files(rows, landing)
+            run_batch(spark, lake, config, FileSource(tuple(files)), StreamSink(writer_id, batch_number))
+        finally:
+            if drain is not None:
+                drain.in_batch.clear()
 
     writer = (
         new_files.writeStream.queryName("clickstitch_ingest")

@@ -108,9 +108,8 @@ def _segment_future(rng: random.Random, row: dict[str, Any]) -> None:
 
 
 def _segment_unknown_type(rng: random.Random, row: dict[str, Any]) -> None:
-    row["type"] = rng.choice(("alias", "group", "bogus"))
-    if row["type"] == "alias":
-        row["previousId"] = row["anonymousId"]
+    # Types Segment's spec does not have (alias and group are real calls, parsed as events).
+    row["type"] = rng.choice(("merge", "batch", "bogus"))
 
 
 _GA4 = {

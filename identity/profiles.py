@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from identity.config import IdentityConfig
 from identity.identifiers import IDENTIFIER_TYPES, event_identifiers
 from identity.schemas import CUSTOMER_PROFILE_SCHEMA
 from identity.store import current_map, event_persons
 from identity.tables import CUSTOMER_PROFILES
 from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse, WriteResult
-
-if TYPE_CHECKING:
-    from clickstitch.config import ClickstitchConfig
 
 PROFILES_WRITER = "identity-profiles"
 
@@ -74,7 +71,13 @@ _COUNT_COLUMNS = {"user_ids", "anonymous_ids", "device_ids", "emails", "phones",
 
 
 def refresh_profiles(
-    spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, person_ids: DataFrame | None = None
+    spark: SparkSession,
+    lake: Lakehouse,
+    config: IdentityConfig,
+    hash_key: bytes,
+    person_ids: DataFrame | None = None,
+    *,
+    exclude_bots: bool = True,
 ) -> WriteResult:
     """Rebuild the profiles of ``person_ids`` (column person_id; all persons when None).
 
@@ -85,8 +88,7 @@ def refresh_profiles(
     events = lake.read(EVENTS_BRONZE)
     if lake.exists(EVENTS_SILVER):  # the bot verdicts (events not in silver yet count as human)
         events = events.join(lake.read(EVENTS_SILVER).select("event_id", "is_bot"), on="event_id", how="left")
-    exclude_bots = config.botdetect.exclude_bots_from_metrics
-    identifiers = event_identifiers(events, config.secrets.hash_key_bytes(), config.identity)
+    identifiers = event_identifiers(events, hash_key, config)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1
     if person_ids is None:

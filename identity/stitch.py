@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from identity.cluster import Clustering, cluster_identities, cluster_in_driver
+from identity.config import IdentityConfig
 from identity.identifiers import event_identifiers, graph_edges, node_key, observed_edges
 from identity.schemas import IDENTITY_MAP_SCHEMA, IDENTITY_MERGES_SCHEMA
 from identity.store import (
@@ -34,10 +34,7 @@ from identity.store import (
     node_identifiers,
 )
 from identity.tables import IDENTITY_CONFLICTS, IDENTITY_EDGES, IDENTITY_MAP, IDENTITY_MERGES
-from lakehouse import EVENTS_BRONZE, Lakehouse
-
-if TYPE_CHECKING:
-    from clickstitch.config import ClickstitchConfig
+from lakehouse import EVENTS_BRONZE, DayRange, Lakehouse
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +70,8 @@ def stitch_batch(
     spark: SparkSession,
     lake: Lakehouse,
     events: DataFrame,
-    config: ClickstitchConfig,
+    config: IdentityConfig,
+    hash_key: bytes,
     writer_id: str,
     batch_number: int,
 ) -> DataFrame:
@@ -83,8 +81,7 @@ def stitch_batch(
     batch writes nothing and resolves persons from the map. Only the components the batch touches
     (and their one-hop neighbours) are re-clustered.
     """
-    key = config.secrets.hash_key_bytes()
-    identifiers = event_identifiers(events, key, config.identity).localCheckpoint(eager=True)
+    identifiers = event_identifiers(events, hash_key, config).localCheckpoint(eager=True)
     done = lake.committed_batch(IDENTITY_MAP, writer_id)
     if done is not None and done >= batch_number:
         log.info("identity: %s batch %s already stitched", writer_id, batch_number)
@@ -94,19 +91,21 @@ def stitch_batch(
     touched = identifiers.select(node_key(F.col("identifier_type"), F.col("identifier_hash")).alias("node"))
     scope = _closed_scope(lake, touched.distinct())
     scope_edges = scope.graph.count()
-    in_driver = scope_edges <= config.identity.driver_clustering_max_edges
+    in_driver = scope_edges <= config.driver_clustering_max_edges
     log.info("identity: %s batch %s re-clusters %d edges (%s)", writer_id, batch_number, scope_edges,
              "in the driver" if in_driver else "distributed")
     cluster = cluster_in_driver if in_driver else cluster_identities
-    clustering = cluster(scope.graph, config.identity, scope.nodes)
+    clustering = cluster(scope.graph, config, scope.nodes)
     written = _write_results(lake, clustering, scope.assignments, writer_id, batch_number, full=False)
     persons = _with_persons(events, identifiers, written.assignments)
-    if needs_compaction(lake, config.identity.compact_after_files):
+    if needs_compaction(lake, config.compact_after_files):
         compact_identity_tables(lake)
     return persons
 
 
-def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, first: date, last: date) -> RebuildReport:
+def rebuild(
+    spark: SparkSession, lake: Lakehouse, config: IdentityConfig, hash_key: bytes, first: date, last: date
+) -> RebuildReport:
     """Recompute the edges of [first, last] from events_bronze and re-cluster the whole graph.
 
     Edges of other days stay (the edge log is rewritten compacted); the distributed components run
@@ -114,9 +113,8 @@ def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, fir
     identifier) are the same.
     """
     started = time.perf_counter()
-    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-    events = lake.read(EVENTS_BRONZE, {"event_date": days})
-    identifiers = event_identifiers(events, config.secrets.hash_key_bytes(), config.identity)
+    events = lake.read(EVENTS_BRONZE, {"event_date": DayRange(first, last).days()})
+    identifiers = event_identifiers(events, hash_key, config)
     batch = (lake.committed_batch(IDENTITY_EDGES, REBUILD_WRITER) or 0) + 1
     # The log is partitioned by bucket, not day: other days' rows are carried over into the rewrite.
     other_days = lake.read(IDENTITY_EDGES).where(~F.col("event_date").between(first, last))
@@ -124,7 +122,7 @@ def rebuild(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, fir
     log_rows = compacted_edges(other_days.unionByName(recomputed)).localCheckpoint(eager=True)
     lake.replace_partitions(IDENTITY_EDGES, by_bucket(log_rows), BUCKET_RANGE, REBUILD_WRITER, batch)
     graph = graph_edges(edge_log(lake)).localCheckpoint(eager=True)
-    clustering = cluster_identities(graph, config.identity)
+    clustering = cluster_identities(graph, config)
     previous = current_map(lake).localCheckpoint(eager=True)
     written = _write_results(lake, clustering, previous, REBUILD_WRITER, batch, full=True)
     report = RebuildReport(

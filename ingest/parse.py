@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from clickstitch.config import IngestConfig
 from ingest import ga4, segment
 from ingest.checks import first_failure, number_probe_schema
+from ingest.config import IngestConfig
 from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA
 
 _SOURCES = {"ga4": ga4, "segment": segment}

@@ -22,7 +22,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from clickstitch.config import IngestConfig
+from ingest.config import IngestConfig
 from ingest.landing import LandingFile
 
 LINE_SCHEMA = StructType(

@@ -1,4 +1,9 @@
-"""Segment events (track, page, screen, identify) from Segment's JSON archives -> canonical events.
+"""Segment events (track, page, screen, identify, alias, group) from Segment's JSON archives -> canonical events.
+
+``alias`` (previousId -> userId) is an identity link: previousId becomes the event's anonymous id
+(when it has none), so the identity graph joins it to the userId as Segment means it. ``group``
+carries account traits: they go to ``properties`` (``group_id`` and ``group.<trait>``), never to
+``traits``, which hold the person's own traits (an account's billing e-mail is not the person's).
 
 ``properties`` and ``traits`` are read as map<string,string>: nested values (such as the
 ``products`` array of an order) arrive as JSON text and are parsed where they are used.
@@ -22,7 +27,7 @@ from ingest.checks import (
     without_keys,
 )
 
-SUPPORTED_TYPES = ("track", "page", "screen", "identify")
+SUPPORTED_TYPES = ("track", "page", "screen", "identify", "alias", "group")
 
 
 def _strings(*names: str) -> list[StructField]:
@@ -36,7 +41,7 @@ def _struct(*fields: StructField) -> StructType:
 _STRING_MAP = MapType(StringType(), StringType())
 
 RAW_SCHEMA = _struct(
-    *_strings("type", "event", "name", "messageId", "anonymousId", "userId"),
+    *_strings("type", "event", "name", "messageId", "anonymousId", "userId", "previousId", "groupId"),
     *_strings("timestamp", "originalTimestamp", "sentAt", "receivedAt"),
     StructField("properties", _STRING_MAP),
     StructField("traits", _STRING_MAP),
@@ -65,7 +70,9 @@ _PROMOTED_PROPERTIES = (
     "url", "path", "referrer", "title", "search", "query", "order_id", "revenue", "total", "currency",
     "products", "product_id", "sku", "name", "price", "quantity", "category", "session_id",
 )
-_EVENT_NAMES = {"page": "page_view", "screen": "screen_view", "identify": "identify"}
+_EVENT_NAMES = {
+    "page": "page_view", "screen": "screen_view", "identify": "identify", "alias": "alias", "group": "group",
+}
 
 
 def _items(properties: Column) -> Column:
@@ -108,7 +115,8 @@ def event_columns(row: Column, intermediate: dict[str, Column]) -> dict[str, Col
     """Canonical event columns (all but ingest metadata) from a parsed Segment event."""
     context = row["context"]
     properties = intermediate["properties"]
-    anonymous_id = row["anonymousId"]
+    is_alias, is_group = row["type"] == "alias", row["type"] == "group"
+    anonymous_id = F.coalesce(row["anonymousId"], F.when(is_alias, row["previousId"]))
     raw_session = F.coalesce(context["sessionId"], properties["session_id"])
     return {
         "event_id": row["messageId"],
@@ -144,14 +152,28 @@ def event_columns(row: Column, intermediate: dict[str, Column]) -> dict[str, Col
         "revenue": F.coalesce(properties["revenue"], properties["total"]).try_cast("double"),
         "currency": properties["currency"],
         "items": _items(properties),
-        "properties": without_keys(properties, _PROMOTED_PROPERTIES),
-        "traits": F.coalesce(row["traits"], context["traits"]),
+        "properties": F.when(is_group, _group_properties(row, properties)).otherwise(
+            without_keys(properties, _PROMOTED_PROPERTIES)
+        ),
+        "traits": F.when(is_group, context["traits"]).otherwise(F.coalesce(row["traits"], context["traits"])),
         "consent": context["consent"]["categoryPreferences"],
     }
 
 
+def _group_properties(row: Column, properties: Column) -> Column:
+    """A group call's account: its id and traits (prefixed ``group.``), beside any properties it has."""
+    traits = F.coalesce(row["traits"], F.create_map().cast(_STRING_MAP))
+    prefixed = F.transform_keys(traits, lambda key, _: F.concat(F.lit("group."), key))
+    # map_concat fails on a duplicate key: a property of the same name gives way to the account's.
+    own = F.map_filter(without_keys(properties, _PROMOTED_PROPERTIES),
+                       lambda key, _: ~key.startswith("group.") & (key != "group_id"))
+    return F.map_concat(own, prefixed, F.create_map(F.lit("group_id"), row["groupId"]))
+
+
 # Fields that must arrive as JSON strings (ISO-8601 text for times, text ids).
-STRING_FIELDS = ("type", "event", "messageId", "anonymousId", "userId", "timestamp", "originalTimestamp")
+STRING_FIELDS = (
+    "type", "event", "messageId", "anonymousId", "userId", "previousId", "groupId", "timestamp", "originalTimestamp",
+)
 
 
 def checks(
@@ -169,6 +191,9 @@ def checks(
         Check.of(row["anonymousId"].isNull() & row["userId"].isNull(), MISSING_ID,
                  "neither anonymousId nor userId"),
         Check.of((row["type"] == "track") & row["event"].isNull(), "missing_field", "event"),
+        Check.of((row["type"] == "alias") & (row["previousId"].isNull() | row["userId"].isNull()), "missing_field",
+                 "an alias needs previousId and userId"),
+        Check.of((row["type"] == "group") & row["groupId"].isNull(), "missing_field", "groupId"),
         required(event_time_text(row), "timestamp"),
         Check.of(event_time.isNull(), INVALID_TIMESTAMP,
                  F.concat(F.lit("not an ISO-8601 time: "), F.left(event_time_text(row), F.lit(64)))),

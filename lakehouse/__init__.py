@@ -1,30 +1,33 @@
-"""Delta lakehouse layer: the table registry and the one place that reads and writes tables."""
+"""Delta lakehouse layer: table specs, the catalog type and the one place that reads and writes tables."""
 
 from lakehouse.backend import Commit, TableInfo, WriteResult
-from lakehouse.lake import Lakehouse, open_lakehouse
+from lakehouse.days import DayRange
+from lakehouse.lake import Lakehouse, LakehouseError, open_backend
 from lakehouse.registry import (
+    CORE_TABLES,
     DEAD_LETTER,
     EVENTS_BRONZE,
     EVENTS_SILVER,
     INGEST_BATCHES,
-    TABLES,
+    Catalog,
     TableSpec,
-    register,
-    table_spec,
+    UnknownTableError,
 )
 
 __all__ = [
+    "CORE_TABLES",
     "DEAD_LETTER",
     "EVENTS_BRONZE",
     "EVENTS_SILVER",
     "INGEST_BATCHES",
-    "TABLES",
+    "Catalog",
     "Commit",
+    "DayRange",
     "Lakehouse",
+    "LakehouseError",
     "TableInfo",
     "TableSpec",
+    "UnknownTableError",
     "WriteResult",
-    "open_lakehouse",
-    "register",
-    "table_spec",
+    "open_backend",
 ]

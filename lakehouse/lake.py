@@ -1,41 +1,43 @@
 """The lakehouse: every Delta read and write of the pipeline goes through here.
 
-Picks the backend once (config ``lake.backend``; ``auto`` means delta-spark when Delta's JVM
-classes are on the classpath, delta-rs otherwise) and works on tables by registry name.
+A ``Lakehouse`` is a backend (``open_backend``: ``auto`` means delta-spark when Delta's JVM classes
+are on the classpath, delta-rs otherwise) plus the explicit table catalog it serves, so tables are
+known by name to every command without any import having registered them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from clickstitch.errors import ClickstitchError
 from lakehouse.backend import Commit, DeltaBackend, TableInfo, WriteResult
 from lakehouse.deltars import DeltaRsBackend
 from lakehouse.deltaspark import DeltaSparkBackend, delta_classes_available
-from lakehouse.registry import TABLES, TableSpec, table_spec
-
-if TYPE_CHECKING:  # the config imports every package's section: import it for types only
-    from clickstitch.config import ClickstitchConfig
+from lakehouse.registry import Catalog, TableSpec
 
 log = logging.getLogger(__name__)
 
 
-class Lakehouse:
-    """Tables by name, on one backend."""
+class LakehouseError(Exception):
+    """The lake cannot be opened as configured (the message says what to change)."""
 
-    def __init__(self, spark: SparkSession, backend: DeltaBackend) -> None:
+
+class Lakehouse:
+    """The catalog's tables by name, on one backend."""
+
+    def __init__(self, spark: SparkSession, backend: DeltaBackend, catalog: Catalog) -> None:
         self.spark = spark
         self.backend = backend
+        self.catalog = catalog
 
     def spec(self, table: str | TableSpec) -> TableSpec:
-        return table if isinstance(table, TableSpec) else table_spec(table)
+        return table if isinstance(table, TableSpec) else self.catalog.spec(table)
 
     def ensure_all(self) -> None:
-        for spec in TABLES.values():
+        for spec in self.catalog:
             self.backend.ensure(spec)
 
     def read(self, table: str | TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame:
@@ -106,22 +108,21 @@ class Lakehouse:
         return self.backend.exists(self.spec(table))
 
 
-def open_lakehouse(spark: SparkSession, config: ClickstitchConfig) -> Lakehouse:
-    """The lakehouse for this config, on the configured (or detected) backend."""
-    choice = config.lake.backend
+def open_backend(spark: SparkSession, choice: str, root: Path | str) -> DeltaBackend:
+    """The Delta backend named by ``lake.backend`` (``auto``: delta-spark when its classes load)."""
     if choice == "auto":
         choice = "delta-spark" if delta_classes_available(spark) else "delta-rs"
     if choice == "delta-spark":
         if not delta_classes_available(spark):
-            raise ClickstitchError(
+            raise LakehouseError(
                 "lake.backend is delta-spark but Delta's JVM classes are not on the classpath: "
                 "start with spark-submit --packages io.delta:delta-spark_2.13:<version>, or use delta-rs"
             )
-        backend: DeltaBackend = DeltaSparkBackend(spark, str(config.lake.root))
+        backend: DeltaBackend = DeltaSparkBackend(spark, str(root))
     else:
-        backend = DeltaRsBackend(spark, config.lake.root)
-    log.info("lakehouse at %s on %s", config.lake.root, backend.name)
-    return Lakehouse(spark, backend)
+        backend = DeltaRsBackend(spark, Path(root))
+    log.info("lakehouse at %s on %s", root, backend.name)
+    return backend
 
 
 def _log_write(result: WriteResult, writer_id: str, batch_id: int) -> None:

@@ -1,11 +1,14 @@
-"""The one table registry: every Delta table's name, schema, partitioning and keys.
+"""Table specs and the catalog type: a Delta table's name, schema, partitioning and keys.
 
-The folder of a table under the lake root is its name. Later stages register their tables
-here, next to the ones below, so ``clickstitch tables`` and the docs list them all.
+The folder of a table under the lake root is its name. Each stage package declares the specs of
+the tables it owns (``identity/tables.py``, ...); the orchestration layer lists them all in one
+explicit ``Catalog`` (``clickstitch.catalog``) that every command, view and ``forget`` reads.
+Nothing is registered as a side effect of an import.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pyspark.sql.types import StructType
@@ -73,22 +76,41 @@ EVENTS_SILVER = TableSpec(
     "generalized IPs, scrubbed free text; with user-agent and bot columns.",
 )
 
-TABLES: dict[str, TableSpec] = {
-    spec.name: spec for spec in (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES, EVENTS_SILVER)
-}
+CORE_TABLES: tuple[TableSpec, ...] = (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES, EVENTS_SILVER)
 
 
-def table_spec(name: str) -> TableSpec:
-    try:
-        return TABLES[name]
-    except KeyError:
-        raise KeyError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}") from None
+class UnknownTableError(KeyError):
+    """A table name the catalog does not hold."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
-def register(spec: TableSpec) -> TableSpec:
-    """Add a table declared by a later stage (identity, privacy, ...)."""
-    existing = TABLES.get(spec.name)
-    if existing is not None and existing != spec:
-        raise ValueError(f"table {spec.name!r} is already registered with another definition")
-    TABLES[spec.name] = spec
-    return spec
+class Catalog:
+    """An explicit, ordered, immutable set of table specs, looked up by name."""
+
+    def __init__(self, specs: Iterable[TableSpec]) -> None:
+        self._specs: dict[str, TableSpec] = {}
+        for spec in specs:
+            if spec.name in self._specs:
+                raise ValueError(f"table {spec.name!r} is listed twice in the catalog")
+            self._specs[spec.name] = spec
+
+    def __iter__(self) -> Iterator[TableSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def spec(self, name: str) -> TableSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownTableError(f"unknown table {name!r}; known: {', '.join(sorted(self._specs))}") from None

@@ -27,8 +27,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from clickstitch.errors import ClickstitchError
-from lakehouse import TABLES, Lakehouse, TableSpec
+from lakehouse import Lakehouse, TableSpec
 from privacy.config import PrivacyConfig
 from privacy.hashing import (
     IDENTIFIER_TYPES,
@@ -56,7 +55,7 @@ _EMAIL_KEY = r"(?i)e-?mail"
 _PHONE_KEY = r"(?i)phone|mobile|msisdn"
 
 
-class InvalidIdentifierError(ClickstitchError, ValueError):
+class InvalidIdentifierError(ValueError):
     """The identifier is not ``TYPE:VALUE`` with a known type and a valid value."""
 
 
@@ -117,7 +116,7 @@ def forget(
     person.hashes[kind].add(keyed_hash(normalized, hash_key))
     request_hash = keyed_hash(f"forget\x1f{kind}\x1f{normalized}", hash_key)
 
-    tables = [spec for spec in TABLES.values() if lake.exists(spec) and spec.name != FORGET_RECEIPTS.name]
+    tables = [spec for spec in lake.catalog if lake.exists(spec) and spec.name != FORGET_RECEIPTS.name]
     identity = [spec for spec in tables if _has(spec, "identifier_hash")]
     bronze = [spec for spec in tables if _has(spec, *_RAW_ID_COLUMNS, "event_id")]
     silver = [spec for spec in tables if _has(spec, "event_id") and _hashed_columns(spec)]

@@ -19,7 +19,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StringType, StructType
 
-from lakehouse import TABLES, Lakehouse
+from lakehouse import Lakehouse
 
 LEAK_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS", "PERSON")
 _DIGIT_BOUNDED = {"PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS"}
@@ -58,13 +58,13 @@ def find_leaks(
     layers: tuple[str, ...] = ("silver", "gold"),
     pii_types: tuple[str, ...] = LEAK_TYPES,
 ) -> list[Leak]:
-    """Seeded PII found in the registered tables of ``layers`` (empty list: no leak)."""
+    """Seeded PII found in the catalog tables of ``layers`` (empty list: no leak)."""
     needles = truth_needles(truth_dir, pii_types)
     if not needles:
         return []
     needle_df = F.broadcast(spark.createDataFrame(needles, "pii_type string, needle string, value string"))
     leaks: list[Leak] = []
-    for spec in sorted(TABLES.values(), key=lambda s: s.name):
+    for spec in sorted(lake.catalog, key=lambda s: s.name):
         if spec.layer not in layers or not lake.exists(spec):
             continue
         values = string_values(lake.read(spec))

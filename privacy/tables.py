@@ -1,4 +1,4 @@
-"""Tables the privacy stages write, registered in the lakehouse registry on import.
+"""Tables the privacy stages write (listed in the catalog, ``clickstitch.catalog``).
 
 * ``privacy_audit`` (audit): per batch, field and entity type, how many entities were found and
   replaced. Counts only: never a value, never a row id.
@@ -20,7 +20,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from lakehouse import TableSpec, register
+from lakehouse import TableSpec
 from lakehouse.schemas import nullable_struct
 from privacy.stages import PII_COUNTS_COLUMN
 
@@ -54,41 +54,35 @@ EVENTS_DAILY_K_ANON_SCHEMA = nullable_struct(
     ("events", LongType()),
 )
 
-PRIVACY_AUDIT = register(
-    TableSpec(
-        name="privacy_audit",
-        schema=PRIVACY_AUDIT_SCHEMA,
-        keys=("batch_id", "field", "entity_type"),
-        layer="audit",
-        description="Per batch, field and entity type: entities found and replaced (scrubbed, hashed, "
-        "generalized or dropped) on the way to silver. Counts only, never values.",
-        privacy_safe=True,
-    )
+PRIVACY_AUDIT = TableSpec(
+    name="privacy_audit",
+    schema=PRIVACY_AUDIT_SCHEMA,
+    keys=("batch_id", "field", "entity_type"),
+    layer="audit",
+    description="Per batch, field and entity type: entities found and replaced (scrubbed, hashed, "
+    "generalized or dropped) on the way to silver. Counts only, never values.",
+    privacy_safe=True,
 )
 
-FORGET_RECEIPTS = register(
-    TableSpec(
-        name="forget_receipts",
-        schema=FORGET_RECEIPT_SCHEMA,
-        keys=("receipt_id",),
-        layer="audit",
-        description="One row per erasure request: request hash (keyed, domain-separated from the "
-        "identifier hashes), person ids, rows removed per table, files vacuumed. No PII.",
-        privacy_safe=True,
-    )
+FORGET_RECEIPTS = TableSpec(
+    name="forget_receipts",
+    schema=FORGET_RECEIPT_SCHEMA,
+    keys=("receipt_id",),
+    layer="audit",
+    description="One row per erasure request: request hash (keyed, domain-separated from the "
+    "identifier hashes), person ids, rows removed per table, files vacuumed. No PII.",
+    privacy_safe=True,
 )
 
-EVENTS_DAILY_K_ANON = register(
-    TableSpec(
-        name="events_daily_k_anon",
-        schema=EVENTS_DAILY_K_ANON_SCHEMA,
-        keys=("event_date", "country", "device_category", "event_name"),
-        partition_by=("event_date",),
-        layer="gold",
-        description="Human events per day, country, device category and event name; cells with fewer "
-        "than privacy.k_anonymity distinct persons are suppressed. Safe to publish.",
-        privacy_safe=True,
-    )
+EVENTS_DAILY_K_ANON = TableSpec(
+    name="events_daily_k_anon",
+    schema=EVENTS_DAILY_K_ANON_SCHEMA,
+    keys=("event_date", "country", "device_category", "event_name"),
+    partition_by=("event_date",),
+    layer="gold",
+    description="Human events per day, country, device category and event name; cells with fewer "
+    "than privacy.k_anonymity distinct persons are suppressed. Safe to publish.",
+    privacy_safe=True,
 )
 
 

@@ -1,6 +1,6 @@
 """SQL views over the Delta tables. Each ``*.sql`` file here creates one temp view.
 
-``register_views(spark, lake)`` first exposes every existing registered table as a temp view of
+``register_views(spark, lake)`` first exposes every existing table of the lake's catalog as a temp view of
 the same name (read through the lakehouse layer, so both Delta backends work), then runs the view
 files in name order. ``clickstitch sql "SELECT ..."`` uses it.
 """
@@ -12,7 +12,7 @@ from importlib import resources
 
 from pyspark.sql import SparkSession
 
-from lakehouse import TABLES, Lakehouse
+from lakehouse import Lakehouse
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def view_statements() -> dict[str, str]:
 def register_views(spark: SparkSession, lake: Lakehouse) -> list[str]:
     """Temp views for every table that exists, then the SQL views whose inputs exist."""
     names = []
-    for spec in TABLES.values():
+    for spec in lake.catalog:
         if lake.exists(spec):
             lake.read(spec).createOrReplaceTempView(spec.name)
             names.append(spec.name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, Row
@@ -37,3 +39,11 @@ def assert_same_rows(actual: DataFrame, expected: DataFrame | Iterable[dict], ig
         raise AssertionError(
             f"rows differ: {len(got)} actual vs {len(want)} expected\n missing: {missing}\n unexpected: {extra}"
         )
+
+
+def parquet_text(table_dir: Path) -> str:
+    """Every value of every Parquet file in a table folder (all versions' files), lower-cased, as text."""
+    import pyarrow.parquet as pq
+
+    values = [json.dumps(pq.read_table(path).to_pylist(), default=str) for path in table_dir.rglob("*.parquet")]
+    return "\n".join(values).lower()

@@ -17,10 +17,10 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from botdetect import BotDetectConfig, affected_sessions, refresh_verdicts, session_verdicts
+from clickstitch.catalog import open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from generator import generate
 from ingest import BatchContext, dedupe_events, parse_events, read_lines, to_landing_files, valid_events
-from lakehouse import open_lakehouse
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from botdetect import (
     session_signals,
     session_verdicts,
 )
-from lakehouse import TABLES
+from clickstitch.catalog import CATALOG
 
 BASE = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
 CHROME = (
@@ -323,7 +323,7 @@ def test_apply_verdicts_keeps_every_event(spark: SparkSession, verdict_events: D
     assert by_case["human-0"] == {(False, None, ())}
 
 
-def test_bot_sessions_table_is_registered() -> None:
-    assert TABLES["bot_sessions"] is BOT_SESSIONS
+def test_bot_sessions_table_is_in_the_catalog() -> None:
+    assert CATALOG.spec("bot_sessions") is BOT_SESSIONS
     assert BOT_SESSIONS.keys == ("source", "session_id")
     assert BOT_SESSIONS.schema == SESSION_VERDICT_SCHEMA

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -9,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from clickstitch.catalog import CATALOG
 from clickstitch.cli import main
+from clickstitch.config import HASH_KEY_ENV
+from privacy import keyed_hash
+from privacy.hashing import normalize_email
+from sql import view_statements
+from tests.frames import parquet_text
 
 COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget"]
 
@@ -65,28 +72,87 @@ def test_missing_java_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def _clickstitch(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    run_env = {**os.environ, "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
-               **(env or {})}
+    run_env = {**{k: v for k, v in os.environ.items() if k != HASH_KEY_ENV},  # the demo makes its own key
+               "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2", **(env or {})}
     return subprocess.run([sys.executable, "-m", "clickstitch.cli", *argv], env=run_env, capture_output=True,
                           text=True, check=False, timeout=600)
 
 
 @pytest.mark.slow
-def test_demo_then_tables_and_sql(tmp_path: Path) -> None:
-    demo = _clickstitch("demo", "--out", str(tmp_path / "demo"), "--persons", "40", "--days", "1")
+def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(tmp_path: Path) -> None:
+    """As a user runs it: `demo` builds a lake; fresh `tables`, `sql` and `forget` processes see all of it."""
+    demo_dir = tmp_path / "demo"
+    demo = _clickstitch("demo", "--out", str(demo_dir), "--persons", "40", "--days", "1")
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "balanced: True" in demo.stdout
-    for table in ("events_bronze", "dead_letter", "ingest_batches"):
-        assert table in demo.stdout
     assert "truncated_gzip" in demo.stdout, "demo data includes the edge cases"
+    lake = str(demo_dir / "lake")
+    key_env = {"CLICKSTITCH__SECRETS__HASH_KEY_FILE": str(demo_dir / "hash.key")}
 
-    lake = str(tmp_path / "demo" / "lake")
-    tables = _clickstitch("tables", "--lake", lake, "--history", "events_bronze")
+    tables = _clickstitch("tables", "--lake", lake)
     assert tables.returncode == 0, tables.stderr[-3000:]
-    assert "WRITE" in tables.stdout and "clickstitch-backfill" in tables.stdout
+    listed = {line.split()[0]: line for line in tables.stdout.splitlines()[1:] if line.strip()}
+    assert set(listed) == set(CATALOG.names)
+    assert not [name for name, line in listed.items() if "not created yet" in line]
+    history = _clickstitch("tables", "--lake", lake, "--history", "events_bronze")
+    assert history.returncode == 0, history.stderr[-3000:]
+    assert "WRITE" in history.stdout and "clickstitch-backfill" in history.stdout
 
+    names = _clickstitch("sql", "--lake", lake)
+    assert names.returncode == 0, names.stderr[-3000:]
+    shown = set(names.stdout.split(":", 1)[1].replace(",", " ").split())
+    assert shown == set(CATALOG.names) | set(view_statements())
+    stitched = _clickstitch("sql", "--lake", lake, "SELECT count(*) AS n, count(current_person_id) AS persons "
+                            "FROM events_stitched")
+    assert stitched.returncode == 0, stitched.stderr[-3000:]
+    counts = [int(v) for v in stitched.stdout.split("\n")[3].strip("| ").split("|")]
+    assert counts[0] > 0 and counts[1] > 0, stitched.stdout
     query = _clickstitch("sql", "--lake", lake, "SELECT balanced, driver FROM ingest_health")
-    assert query.returncode == 0, query.stderr[-3000:]
-    assert "true" in query.stdout and "backfill" in query.stdout
-    bad = _clickstitch("sql", "--lake", lake, "SELECT nope FROM ingest_health")
-    assert bad.returncode == 2 and "query failed" in bad.stderr and "Traceback" not in bad.stderr
+    assert query.returncode == 0 and "true" in query.stdout and "backfill" in query.stdout, query.stderr[-3000:]
+    for bad_query, said in [("SELECT nope FROM ingest_health", "UNRESOLVED_COLUMN"),
+                            ("SELECT * FROM no_such_table", "TABLE_OR_VIEW_NOT_FOUND")]:
+        bad = _clickstitch("sql", "--lake", lake, "-q", bad_query)
+        assert bad.returncode == 2, bad.stderr[-3000:]
+        assert _user_lines(bad.stderr) == [bad.stderr.strip().splitlines()[-1]]
+        assert _user_lines(bad.stderr)[0].startswith("clickstitch: error: query failed: [") and said in bad.stderr
+    unknown = _clickstitch("tables", "--lake", lake, "-q", "--history", "no_such_table")
+    assert unknown.returncode == 2 and _user_lines(unknown.stderr)[0].startswith(
+        "clickstitch: error: unknown table 'no_such_table'"), unknown.stderr[-3000:]
+
+    person, email, raw_ids = _a_person_with_email(demo_dir / "truth" / "identifiers.csv")
+    key = (demo_dir / "hash.key").read_text().strip().encode()
+    hashes = [keyed_hash(v.strip(), key) for v in raw_ids] + [keyed_hash(normalize_email(email), key)]
+    assert any(v.lower() in parquet_text(demo_dir / "lake" / "events_bronze") for v in raw_ids), person
+    assert any(h in parquet_text(demo_dir / "lake" / "identity_map") for h in hashes), person
+    erased = _clickstitch("forget", "--lake", lake, "--identifier", f"email:{email}", env=key_env)
+    assert erased.returncode == 0, erased.stderr[-3000:]
+    swept = {line.split()[0] for line in erased.stdout.splitlines() if "rows removed" in line
+             and not line.startswith("total")}
+    person_tables = {"events_bronze", "events_silver", "identity_edges", "identity_map", "customer_profiles"}
+    assert person_tables <= swept, erased.stdout
+    receipt = _clickstitch("sql", "--lake", lake, "SELECT person_ids FROM forget_receipts", env=key_env)
+    person_ids = [p for p in receipt.stdout.replace("[", " ").replace("]", " ").replace("|", " ").split()
+                  if p.startswith("per_")]
+    assert person_ids, receipt.stdout
+    for name in CATALOG.names:
+        if name == "forget_receipts":  # the receipt names the erased person ids, nothing else of them
+            continue
+        text = parquet_text(demo_dir / "lake" / name)
+        assert not [v for v in raw_ids + hashes + person_ids if v.lower() in text], name
+
+
+def _user_lines(stderr: str) -> list[str]:
+    """What a user reads on stderr, less the JVM's own start-up notice."""
+    return [line for line in stderr.splitlines() if line.strip() and not line.startswith("WARNING: Using incubator")]
+
+
+def _a_person_with_email(identifiers_csv: Path) -> tuple[str, str, list[str]]:
+    with open(identifiers_csv, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids_of: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        ids_of.setdefault(row["person_id"], []).append((row["identifier_type"], row["identifier_value"]))
+    person, ids = next((p, ids) for p, ids in sorted(ids_of.items()) if not p.startswith("bot:") and p != "shared"
+                       and {"email", "user_id", "anonymous_id"} <= {t for t, _ in ids})
+    email = next(v for t, v in ids if t == "email")
+    return person, email, [v for t, v in ids if t in ("anonymous_id", "user_id", "device_id")]

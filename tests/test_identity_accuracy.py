@@ -15,6 +15,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from clickstitch.catalog import identity_args, open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from generator import generate
 from identity import (
@@ -28,7 +29,7 @@ from identity import (
 )
 from identity.evaluation import linkable_truth, pairwise_scores, truth_persons
 from ingest import BatchContext, dedupe_events, file_listing, parse_events, read_lines, to_landing_files, valid_events
-from lakehouse import EVENTS_BRONZE, Lakehouse, open_lakehouse
+from lakehouse import EVENTS_BRONZE, Lakehouse
 from privacy.hashing import keyed_hash
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy]  # several minutes on 2 cores: `make test-heavy`
@@ -80,10 +81,10 @@ def stitched(spark: SparkSession, test_config: ClickstitchConfig, tmp_path_facto
             window = window & (F.col("event_time") >= F.lit(start + timedelta(hours=n * hours)))
         if n < batches - 1:
             window = window & (F.col("event_time") < F.lit(start + timedelta(hours=(n + 1) * hours)))
-        out_events = stitch_batch(spark, lake, bronze.where(window), config, "identity-test", n + 1)
+        out_events = stitch_batch(spark, lake, bronze.where(window), *identity_args(config), "identity-test", n + 1)
         stitched_events += out_events.where(F.col("person_id").isNotNull()).count()
     incremental = mapping(lake)
-    rebuild(spark, lake, config, FIRST, date.fromordinal(FIRST.toordinal() + DAYS - 1))
+    rebuild(spark, lake, *identity_args(config), FIRST, date.fromordinal(FIRST.toordinal() + DAYS - 1))
     return Stitched(config, lake, out / "truth", bronze, incremental, mapping(lake), stitched_events,
                     bronze.count())
 
@@ -135,7 +136,7 @@ def test_incremental_and_rebuild_give_the_same_persons(stitched: Stitched) -> No
 
 
 def test_profiles_count_every_stitched_event(spark: SparkSession, stitched: Stitched) -> None:
-    refresh_profiles(spark, stitched.lake, stitched.config)
+    refresh_profiles(spark, stitched.lake, *identity_args(stitched.config))
     profiles = stitched.lake.read(CUSTOMER_PROFILES)
     totals = profiles.agg(F.sum("events").alias("events"), F.count(F.lit(1)).alias("persons")).first()
     assert totals.events == stitched.events

@@ -10,6 +10,7 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from clickstitch.catalog import identity_args, open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from identity import (
     IDENTITY_CONFLICTS,
@@ -21,7 +22,6 @@ from identity import (
     event_identifiers,
     stitch_batch,
 )
-from lakehouse import open_lakehouse
 from lakehouse.schemas import EVENT_SCHEMA
 from privacy.hashing import keyed_hash
 from tests.frames import assert_same_rows
@@ -178,7 +178,7 @@ def test_shared_computer_stays_separate_persons(spark: SparkSession, config: Cli
         event(4, anonymous_id="home-of-u1", user_id="u1"),
         event(5, anonymous_id="home-of-u2", user_id="u2"),
     ]
-    out = stitch_batch(spark, lake, frame(spark, rows), config, "w", 1)
+    out = stitch_batch(spark, lake, frame(spark, rows), *identity_args(config), "w", 1)
     p = persons(lake, config, user_id1="u1", user_id2="u2", anonymous_id1="home-of-u1",
                 anonymous_id2="home-of-u2", anonymous_id3="shared-cookie")
     assert p["user_id1"] == p["anonymous_id1"] and p["user_id2"] == p["anonymous_id2"]
@@ -201,7 +201,7 @@ def test_second_email_of_a_login_is_refused(spark: SparkSession, config: Clickst
         event(2, anonymous_id="a", user_id="u", traits={"email": "main@example.com"}),
         event(3, anonymous_id="b", user_id="u", traits={"email": "other@example.com"}),
     ]
-    stitch_batch(spark, lake, frame(spark, rows), config, "w", 1)
+    stitch_batch(spark, lake, frame(spark, rows), *identity_args(config), "w", 1)
     p = persons(lake, config, user_id="u", email1="main@example.com", email2="other@example.com")
     assert p["user_id"] == p["email1"] != p["email2"]
     rules = {r.rule for r in lake.read(IDENTITY_CONFLICTS).collect()}
@@ -212,10 +212,10 @@ def test_second_email_of_a_login_is_refused(spark: SparkSession, config: Clickst
 def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, config: ClickstitchConfig) -> None:
     lake = open_lakehouse(spark, config)
     first = [event(1, anonymous_id="phone-cookie"), event(2, anonymous_id="laptop-cookie")]
-    stitch_batch(spark, lake, frame(spark, first), config, "w", 1)
+    stitch_batch(spark, lake, frame(spark, first), *identity_args(config), "w", 1)
     before = persons(lake, config, anonymous_id1="phone-cookie", anonymous_id2="laptop-cookie")
     login = [event(10, anonymous_id="phone-cookie", user_id="u"), event(11, anonymous_id="laptop-cookie", user_id="u")]
-    stitch_batch(spark, lake, frame(spark, login), config, "w", 2)
+    stitch_batch(spark, lake, frame(spark, login), *identity_args(config), "w", 2)
     after = persons(lake, config, anonymous_id1="phone-cookie", anonymous_id2="laptop-cookie", user_id="u")
     assert after["anonymous_id1"] == after["anonymous_id2"] == after["user_id"] == before["anonymous_id1"]
     merges = lake.read(IDENTITY_MERGES).collect()
@@ -224,7 +224,7 @@ def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, co
     ]
     assert merges[0].cause_src_type is not None
     versions = {t: lake.info(t).version for t in ("identity_edges", IDENTITY_MAP.name, IDENTITY_MERGES.name)}
-    replayed = stitch_batch(spark, lake, frame(spark, login), config, "w", 2)
+    replayed = stitch_batch(spark, lake, frame(spark, login), *identity_args(config), "w", 2)
     assert {t: lake.info(t).version for t in versions} == versions
     assert {r.person_id for r in replayed.collect()} == {before["anonymous_id1"]}
     assert config.secrets.hash_key_bytes() == KEY

@@ -42,6 +42,18 @@ SEGMENT_ORDER = {
 }
 
 
+# Segment's own semantics: alias links previousId to userId; group ties a user to an account with traits.
+SEGMENT_ALIAS = json.dumps({
+    "type": "alias", "messageId": "alias-1", "previousId": "anon-old", "userId": "u_1",
+    "timestamp": "2026-10-01T10:05:00Z",
+}).encode()
+SEGMENT_GROUP = json.dumps({
+    "type": "group", "messageId": "group-1", "userId": "u_1", "groupId": "acct-42",
+    "traits": {"name": "Acme Ltd", "plan": "enterprise", "email": "billing@acme.example", "group_id": "spoof"},
+    "properties": {"group.plan": "free", "note": "kept"}, "timestamp": "2026-10-01T10:06:00Z",
+}).encode()
+
+
 def line(obj: dict) -> bytes:
     return json.dumps(obj).encode()
 
@@ -80,7 +92,9 @@ CASES = [
     ("before 2000", "segment/2026-10-01/k.jsonl", seg(timestamp="1970-01-01T00:00:00Z"), {1: "invalid_timestamp"}),
     ("unparseable time", "segment/2026-10-01/l.jsonl", seg(timestamp="next tuesday"), {1: "invalid_timestamp"}),
     ("far future", "ga4/2026-10-01/m.json", ga4(event_timestamp="4102444800000000"), {1: "future_timestamp"}),
-    ("unknown event type", "segment/2026-10-01/n.jsonl", seg(type="alias"), {1: "unknown_event_type"}),
+    ("unknown event type", "segment/2026-10-01/n.jsonl", seg(type="merge"), {1: "unknown_event_type"}),
+    ("alias without previousId", "segment/2026-10-01/n2.jsonl", seg(type="alias", event=None), {1: "missing_field"}),
+    ("group without groupId", "segment/2026-10-01/n3.jsonl", seg(type="group", event=None), {1: "missing_field"}),
     ("invalid utf-8 between good lines", "segment/2026-10-01/o.jsonl",
      seg(messageId="ok-1") + b"\n" + seg(messageId="bad")[:-2] + b"\xff\xfe\"}\n" + seg(messageId="ok-2"),
      {2: "invalid_utf8"}),
@@ -107,6 +121,7 @@ def parsed_landing(spark: SparkSession, test_config: ClickstitchConfig, tmp_path
         path.write_bytes(content)
     (landing / "ga4/2026-10-01/good.json").write_bytes(ga4() + b"\n" + ga4() + b"\n")  # an exact duplicate row
     (landing / "segment/2026-10-01/good.jsonl").write_bytes(seg())
+    (landing / "segment/2026-10-01/identity-calls.jsonl").write_bytes(b"\n".join([SEGMENT_ALIAS, SEGMENT_GROUP]))
     rows = [(r["path"], r["length"]) for r in file_listing(spark, landing).collect()]
     files = to_landing_files(rows, landing)
     parsed = parse_events(read_lines(spark, files, test_config.ingest), test_config.ingest, BatchContext("b-0", NOW))
@@ -185,6 +200,27 @@ def test_segment_order_normalizes_to_the_canonical_event(parsed_landing) -> None
     assert row["properties"] == {"coupon": "AUTUMN"}
     assert row["consent"] == {"analytics": "true"}
     assert row["received_time"] == datetime(2026, 10, 1, 10, 0, 3)
+
+
+def test_segment_alias_and_group_become_events(parsed_landing) -> None:
+    parsed, _ = parsed_landing
+    rows = {
+        r["event_id"]: r.asDict(recursive=True)
+        for r in parsed.where("source_file = 'segment/2026-10-01/identity-calls.jsonl'").collect()
+    }
+    assert {k: v["reject_reason"] for k, v in rows.items()} == {"alias-1": None, "group-1": None}
+    alias = rows["alias-1"]
+    # previousId is the anonymous id of the event, so identity links it to the userId.
+    assert (alias["event_type"], alias["event_name"], alias["anonymous_id"], alias["user_id"]) == (
+        "alias", "alias", "anon-old", "u_1")
+    group = rows["group-1"]
+    assert (group["event_type"], group["event_name"], group["user_id"]) == ("group", "group", "u_1")
+    # The account's traits are kept as group properties; they are not the person's traits.
+    assert group["properties"] == {
+        "note": "kept", "group.name": "Acme Ltd", "group.plan": "enterprise", "group.email": "billing@acme.example",
+        "group.group_id": "spoof", "group_id": "acct-42",
+    }
+    assert group["traits"] is None
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ import pytest
 from deltalake import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 
+from clickstitch.catalog import open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
-from lakehouse import EVENTS_BRONZE, Lakehouse, TableSpec, open_lakehouse
+from lakehouse import EVENTS_BRONZE, Lakehouse, TableSpec
 from lakehouse.schemas import EVENT_SCHEMA
 from tests.frames import assert_same_rows
 

@@ -16,12 +16,12 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from clickstitch.catalog import CATALOG
 from clickstitch.config import ClickstitchConfig
 from generator import generate
 from ingest import BatchContext, dedupe_events, file_listing, parse_events, read_lines, to_landing_files, valid_events
-from lakehouse import EVENTS_BRONZE, TABLES, Lakehouse, TableSpec, register
+from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse
 from lakehouse.deltars import DeltaRsBackend
-from lakehouse.schemas import SILVER_EVENT_SCHEMA
 from privacy import (
     FORGET_RECEIPTS,
     PRIVACY_AUDIT,
@@ -38,18 +38,6 @@ from privacy import (
 pytestmark = pytest.mark.slow
 
 HASH_KEY = b"test-only-hash-key"
-SILVER = TABLES.get("events_silver") or register(
-    TableSpec(
-        name="events_silver",
-        schema=SILVER_EVENT_SCHEMA,
-        keys=("event_id",),
-        partition_by=("event_date",),
-        layer="silver",
-        description="Silver events (registered by the privacy tests until lakehouse.registry does).",
-    )
-)
-
-
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth")
@@ -84,14 +72,14 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 def _lake(spark: SparkSession, root: Path) -> Lakehouse:
-    return Lakehouse(spark, DeltaRsBackend(spark, root))
+    return Lakehouse(spark, DeltaRsBackend(spark, root), CATALOG)
 
 
 def test_silver_in_the_lake_leaks_no_seeded_pii(
     spark: SparkSession, synth: Path, silver: DataFrame, lake_root: Path
 ) -> None:
     lake = _lake(spark, lake_root)
-    lake.append(SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
+    lake.append(EVENTS_SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
     lake.append(PRIVACY_AUDIT, audit_rows(silver, "privacy-test-0"), "privacy-test", 0)
     kinds = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS")
     leaks = find_leaks(spark, lake, synth / "truth", layers=("silver", "gold", "audit"), pii_types=kinds)
@@ -103,7 +91,7 @@ def test_silver_in_the_lake_leaks_no_seeded_pii(
 
 def test_silver_leaks_no_typed_names(spark: SparkSession, synth: Path, silver: DataFrame, lake_root: Path) -> None:
     lake = _lake(spark, lake_root)
-    lake.append(SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
+    lake.append(EVENTS_SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
     leaks = find_leaks(spark, lake, synth / "truth", pii_types=("PERSON",))
     print("\nname leaks:", len(leaks), sorted({(leak.column, leak.masked) for leak in leaks}))
     assert leaks == []
@@ -123,7 +111,7 @@ def test_find_leaks_finds_a_planted_leak(spark: SparkSession, synth: Path, silve
         .withColumn("search_term", F.lit(f"host {ip}"))
     )
     lake = _lake(spark, lake_root)
-    lake.append(SILVER, planted, "privacy-test", 0)
+    lake.append(EVENTS_SILVER, planted, "privacy-test", 0)
     found = {(leak.column, leak.pii_type, leak.rows) for leak in find_leaks(spark, lake, synth / "truth")}
     assert {
         ("page_url", "EMAIL_ADDRESS", 3),
@@ -183,7 +171,7 @@ def test_forget_removes_the_person_from_every_table_and_old_version(
     hashes = [keyed_hash(v.strip(), HASH_KEY) for v in raw_ids]
     lake = _lake(spark, lake_root)
     lake.append(EVENTS_BRONZE, bronze, "privacy-test", 0)
-    lake.append(SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
+    lake.append(EVENTS_SILVER, silver.drop("pii_entity_counts"), "privacy-test", 0)
     before = lake.read(EVENTS_BRONZE).where(F.col("anonymous_id").isin(raw_ids) | F.col("user_id").isin(raw_ids))
     before_rows = before.count()
     assert before_rows > 0
@@ -191,15 +179,15 @@ def test_forget_removes_the_person_from_every_table_and_old_version(
     receipt = forget(spark, lake, f"email:  {person['email'].upper()} ", PrivacyConfig(), HASH_KEY)
 
     assert receipt.rows_removed[EVENTS_BRONZE.name] >= before_rows
-    assert receipt.rows_removed[SILVER.name] == receipt.rows_removed[EVENTS_BRONZE.name]
+    assert receipt.rows_removed[EVENTS_SILVER.name] == receipt.rows_removed[EVENTS_BRONZE.name]
     for raw in raw_ids:
         assert lake.read(EVENTS_BRONZE).where((F.col("anonymous_id") == raw) | (F.col("user_id") == raw)
                                               | (F.col("device_id") == raw)).count() == 0
-    silver_left = lake.read(SILVER)
+    silver_left = lake.read(EVENTS_SILVER)
     for column in ("anonymous_id_hash", "user_id_hash", "device_id_hash"):
         assert silver_left.where(F.col(column).isin(hashes)).count() == 0
     # Earlier versions: no file left in any table folder holds the person's ids or hashes.
-    for table in (EVENTS_BRONZE, SILVER):
+    for table in (EVENTS_BRONZE, EVENTS_SILVER):
         text = _parquet_text(lake_root / table.name)
         assert not [v for v in raw_ids + hashes if v.lower() in text], table.name
         assert lake.info(table).rows > 0  # everybody else is still there

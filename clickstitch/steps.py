@@ -1,0 +1,379 @@
+"""The pipeline's steps. Each takes the batch's frames and context and returns new frames plus the
+table writes it wants; the sink commits those writes (docs/pipeline.md lists the steps).
+
+A step is thin: it picks frames, calls a stage package's pure functions, and names its writes.
+Steps that must read what an earlier step wrote (bots read bronze with the batch in it) rely on
+the loop committing each step's writes before the next step runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import and_
+from typing import Any, Protocol
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from botdetect import BOT_SESSIONS, apply_verdicts, refresh_verdicts, user_agent_signals
+from botdetect.signals import SESSION_KEY
+from botdetect.verdict import VERDICT_COLUMNS
+from clickstitch.config import ClickstitchConfig
+from clickstitch.sinks import Sink, TableWrite, WriteMode
+from identity import (
+    CUSTOMER_PROFILES,
+    IDENTITY_MAP,
+    IDENTITY_MERGES,
+    current_map,
+    event_identifiers,
+    event_persons,
+    refresh_profiles,
+    stitch_batch,
+)
+from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, DayRange, Lakehouse, TableSpec
+from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What every step of one batch shares."""
+
+    spark: SparkSession
+    lake: Lakehouse
+    config: ClickstitchConfig
+    sink: Sink
+    batch: BatchContext
+    hash_key: bytes
+
+
+@dataclass
+class Frames:
+    """The batch's named frames and facts, filled in by the steps in order.
+
+    lines (LINE_SCHEMA), parsed (parse_events output, persisted), counts (BatchCounts), events (the
+    batch's bronze events in the sink's scope, materialized), stitched (events + person_id),
+    verdicts / reevaluated (bots; None when off), silver (SILVER_EVENT_SCHEMA + pii_entity_counts,
+    persisted), silver_days (the days written to silver), dead (DEAD_LETTER_SCHEMA).
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise KeyError(f"no frame {name!r} yet: a step that makes it must run first") from None
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def update(self, new: dict[str, Any]) -> None:
+        self.values.update(new)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    frames: dict[str, Any] = field(default_factory=dict)
+    writes: tuple[TableWrite, ...] = ()
+    rows: int | None = None  # rows produced, where that is known without an extra Spark job
+
+
+class Step(Protocol):
+    """One step: ``name`` (stable, used in ingest_batch_steps), ``tables`` it writes, ``run``."""
+
+    name: str
+    tables: tuple[TableSpec, ...]
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult: ...
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """All batch counts from one pass over the parsed lines."""
+
+    input: int
+    rejected: int
+    rejected_in_scope: int
+    valid_in_scope: int
+    days: DayRange | None
+
+    @property
+    def out_of_range(self) -> int:
+        return self.input - self.rejected_in_scope - self.valid_in_scope
+
+
+class ParseStep:
+    """lines -> parsed (every EVENT_SCHEMA column + reject_*), persisted, and the batch counts."""
+
+    name = "parse"
+    tables: tuple[TableSpec, ...] = ()
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        parsed = parse_events(frames["lines"], ctx.config.ingest, ctx.batch).persist(StorageLevel.MEMORY_AND_DISK)
+        counts = _count(parsed, ctx.sink)
+        log.info("batch %s: %d records, %d rejected, %d outside the range", ctx.batch.batch_id, counts.input,
+                 counts.rejected, counts.out_of_range)
+        return StepResult({"parsed": parsed, "counts": counts}, rows=counts.input)
+
+
+class BronzeStep:
+    """parsed -> events_bronze (valid, de-duplicated events) and the dead letters of the batch."""
+
+    name = "bronze"
+    tables = (EVENTS_BRONZE,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        parsed = frames["parsed"]
+        # Computed once and cut from the (large) parse plan: bronze, identity, bots and silver read it.
+        batch_events = parsed.transform(valid_events).transform(dedupe_events).localCheckpoint(eager=True)
+        dead = dead_letters(parsed, ctx.config.ingest.dead_letter_raw_chars, ctx.batch.ingested_at)
+        in_scope = batch_events.where(ctx.sink.in_scope(F.col("event_date")))
+        return StepResult(
+            {"events": in_scope, "dead": dead},
+            (TableWrite(EVENTS_BRONZE, batch_events, WriteMode.EVENTS),),
+        )
+
+
+class IdentityStep:
+    """events -> stitched (events + person_id); writes the identity tables itself.
+
+    Identity interleaves reads and writes of its graph (docs/identity.md), so it commits through the
+    lakehouse with the sink's transaction id; the sink's fault hook runs after it.
+    """
+
+    name = "identity"
+    tables = (IDENTITY_MAP,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        sink = ctx.sink
+        stitched = stitch_batch(ctx.spark, ctx.lake, frames["events"], ctx.config.identity, ctx.hash_key,
+                                sink.writer_id, sink.batch_number).localCheckpoint(eager=True)
+        sink.committed(IDENTITY_MAP.name)
+        return StepResult({"stitched": stitched})
+
+
+class BotStep:
+    """stitched -> verdicts of every session the batch can change, and the bronze events of those sessions.
+
+    Verdicts read the bronze neighbourhood of the batch (its days +-1) as it is with the batch in it.
+    Gives verdicts (SESSION_VERDICT_SCHEMA) and reevaluated (their bronze events with ``new_<column>``
+    per VERDICT_COLUMNS, materialized); both None when bot detection is off.
+    """
+
+    name = "bots"
+    tables: tuple[TableSpec, ...] = ()
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        if not ctx.config.botdetect.enabled:
+            return StepResult({"verdicts": None, "reevaluated": None})
+        events, days = frames["stitched"], frames["counts"].days
+        if days is None:
+            history = events.where(F.lit(False))
+        else:
+            history = ctx.lake.read(EVENTS_BRONZE, {"event_date": days.widen().days()})
+        verdicts = refresh_verdicts(ctx.spark, None, events, ctx.config.botdetect, history)
+        reevaluated = history.join(
+            verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
+        ).localCheckpoint(eager=True)
+        return StepResult({"verdicts": verdicts, "reevaluated": reevaluated})
+
+
+class SilverStep:
+    """stitched + verdicts -> events_silver (privacy policies applied), re-labelling earlier rows whose
+    session verdict the batch changed, in the same commit. Gives silver (persisted) and silver_days."""
+
+    name = "silver"
+    tables = (EVENTS_SILVER,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        with_agents = frames["stitched"].transform(user_agent_signals)
+        verdicts = frames["verdicts"]
+        if verdicts is not None:
+            with_agents = with_agents.transform(apply_verdicts, verdicts)
+        # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
+        silver = with_agents.transform(to_silver, ctx.config.privacy, ctx.hash_key).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        write, days = _silver_write(ctx, silver.drop(PII_COUNTS_COLUMN), frames["reevaluated"], frames["counts"].days)
+        return StepResult({"silver": silver, "silver_days": days}, (write,))
+
+
+class BotSessionsStep:
+    """verdicts -> bot_sessions: rows outside the batch's reach kept, re-evaluated sessions replaced."""
+
+    name = "bot_sessions"
+    tables = (BOT_SESSIONS,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        verdicts = frames["verdicts"]
+        if verdicts is None:
+            return StepResult()
+        bounds = verdicts.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
+        judged = DayRange.of(bounds["first"], bounds["last"]) if bounds is not None else None
+        scope = ctx.sink.scope(None)
+        span = judged if scope is None else scope.cover(judged)
+        if span is None:
+            return StepResult()
+        kept = (
+            ctx.lake.read(BOT_SESSIONS, {"session_date": span.days()})
+            .where(ctx.sink.keeps(F.col("session_date")))
+            .join(verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
+        )
+        columns = BOT_SESSIONS.schema.fieldNames()
+        rows = kept.select(*columns).unionByName(verdicts.where("is_bot").select(*columns))
+        return StepResult(writes=(TableWrite.replace_days(BOT_SESSIONS, rows, span),))
+
+
+class ProfilesStep:
+    """Refresh the profiles the batch changed, after silver (profiles read its bot verdicts).
+
+    Those are the batch's persons, the ids it merged away (their rows go) and the current persons
+    of every event of a session whose verdict the batch re-evaluated.
+    """
+
+    name = "profiles"
+    tables = (CUSTOMER_PROFILES,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        lake, sink, config = ctx.lake, ctx.sink, ctx.config
+        merged_away = lake.read(IDENTITY_MERGES).where(
+            (F.col("writer_id") == sink.writer_id) & (F.col("batch_number") == sink.batch_number)
+        ).select(F.col("old_person_id").alias("person_id"))
+        touched = frames["stitched"].select("person_id").unionByName(merged_away)
+        reevaluated = frames["reevaluated"]
+        if reevaluated is not None:
+            identifiers = event_identifiers(reevaluated, ctx.hash_key, config.identity)
+            touched = touched.unionByName(
+                event_persons(identifiers, current_map(lake, identifiers)).select("person_id")
+            )
+        result = refresh_profiles(ctx.spark, lake, config.identity, ctx.hash_key,
+                                  touched.where(F.col("person_id").isNotNull()),
+                                  exclude_bots=config.botdetect.exclude_bots_from_metrics)
+        sink.committed(CUSTOMER_PROFILES.name)
+        return StepResult(rows=result.rows)
+
+
+class PrivacyAuditStep:
+    """silver's entity counts -> privacy_audit (counts only, never values)."""
+
+    name = "privacy_audit"
+    tables = (PRIVACY_AUDIT,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        return StepResult(writes=(TableWrite(PRIVACY_AUDIT, audit_rows(frames["silver"], ctx.batch.batch_id)),))
+
+
+class GoldStep:
+    """Recompute the k-anonymous gold days the batch wrote to silver, from all of silver for those days.
+
+    Gold is a function of silver per day, so any batching of the same events gives the same gold.
+    """
+
+    name = "gold"
+    tables = (EVENTS_DAILY_K_ANON,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        days: DayRange | None = frames["silver_days"]
+        frames["silver"].unpersist()
+        if days is None:
+            return StepResult()
+        silver = ctx.lake.read(EVENTS_SILVER, {"event_date": days.days()})
+        gold = daily_events_k_anon(silver, ctx.config.privacy.k_anonymity,
+                                   exclude_bots=ctx.config.botdetect.exclude_bots_from_metrics)
+        return StepResult(writes=(TableWrite.replace_days(EVENTS_DAILY_K_ANON, gold, days),))
+
+
+class DeadLetterStep:
+    """The batch's dead letters in scope (or with no event date) -> dead_letter, once per dead_letter_id."""
+
+    name = "dead_letters"
+    tables = (DEAD_LETTER,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        dead = frames["dead"].where(ctx.sink.in_scope(F.col("event_date")) | F.col("event_date").isNull())
+        return StepResult(writes=(TableWrite(DEAD_LETTER, dead, WriteMode.APPEND_NEW_KEYS),))
+
+
+# The pipeline, in order. A new stage is one more entry (and its tables in clickstitch.catalog).
+DEFAULT_STEPS: tuple[Step, ...] = (
+    ParseStep(),
+    BronzeStep(),
+    IdentityStep(),
+    BotStep(),
+    SilverStep(),
+    BotSessionsStep(),
+    ProfilesStep(),
+    PrivacyAuditStep(),
+    GoldStep(),
+    DeadLetterStep(),
+)
+
+
+def _silver_write(
+    ctx: StepContext, silver: DataFrame, reevaluated: DataFrame | None, days: DayRange | None
+) -> tuple[TableWrite, DayRange | None]:
+    """The silver write of the batch, re-labelling earlier rows whose session verdict the batch changed.
+
+    A later batch can change the verdict of a session written earlier (more of its events, or of
+    its clients' sessions, arrive). Those rows get the new verdict in the same commit, so silver
+    holds the one-shot verdicts however the events were batched. Gives the write and the days written.
+    """
+    sink, lake = ctx.sink, ctx.lake
+    new_verdicts = None if reevaluated is None else reevaluated.select(
+        "event_id", *[f"new_{c}" for c in VERDICT_COLUMNS]
+    )
+    stale = None if new_verdicts is None or days is None else _stale_days(ctx, new_verdicts, days)
+    if new_verdicts is None or stale is None:
+        return TableWrite(EVENTS_SILVER, silver, WriteMode.EVENTS), sink.scope(days)
+    span = stale.cover(sink.scope(days))
+    existing = lake.read(EVENTS_SILVER, {"event_date": span.days()}).where(sink.keeps(F.col("event_date")))
+    relabelled = existing.join(new_verdicts, "event_id", "left").withColumns(
+        {c: F.when(F.col("new_is_bot").isNotNull(), F.col(f"new_{c}")).otherwise(F.col(c)) for c in VERDICT_COLUMNS}
+    )
+    # What the sink would add: rows of the batch the table does not hold (a replayed event keeps its row).
+    added = silver.join(existing.select("event_id"), "event_id", "left_anti")
+    columns = EVENTS_SILVER.schema.fieldNames()
+    rows = relabelled.select(*columns).unionByName(added.select(*columns))
+    log.info("silver: re-labelling sessions whose bot verdict changed, days %s", span)
+    return TableWrite.replace_days(EVENTS_SILVER, rows, span), span
+
+
+def _stale_days(ctx: StepContext, new_verdicts: DataFrame, days: DayRange) -> DayRange | None:
+    """The days of the silver rows kept by the sink whose verdict differs from the new one."""
+    nearby = ctx.lake.read(EVENTS_SILVER, {"event_date": days.widen().days()}).where(
+        ctx.sink.keeps(F.col("event_date"))
+    )
+    unchanged = reduce(and_, [F.col(c).eqNullSafe(F.col(f"new_{c}")) for c in VERDICT_COLUMNS])
+    stale = nearby.join(new_verdicts, "event_id").where(~unchanged).agg(
+        F.min("event_date").alias("first"), F.max("event_date").alias("last")
+    ).first()
+    return None if stale is None else DayRange.of(stale["first"], stale["last"])
+
+
+def _count(parsed: DataFrame, sink: Sink) -> BatchCounts:
+    """All batch counts in one pass over the cached parse (this also fills the cache)."""
+    rejected = F.col("reject_reason").isNotNull()
+    in_scope = sink.in_scope(F.col("event_date"))
+    valid_day = F.when(~rejected & in_scope, F.col("event_date"))
+    row = parsed.agg(
+        F.count(F.lit(1)).alias("input"),
+        F.count_if(rejected).alias("rejected"),
+        F.count_if(rejected & (in_scope | F.col("event_date").isNull())).alias("rejected_in_scope"),
+        F.count_if(~rejected & in_scope).alias("valid_in_scope"),
+        F.min(valid_day).alias("first_day"),
+        F.max(valid_day).alias("last_day"),
+    ).first()
+    assert row is not None  # an aggregate without grouping always gives one row
+    return BatchCounts(
+        input=int(row["input"] or 0),
+        rejected=int(row["rejected"] or 0),
+        rejected_in_scope=int(row["rejected_in_scope"] or 0),
+        valid_in_scope=int(row["valid_in_scope"] or 0),
+        days=DayRange.of(row["first_day"], row["last_day"]),
+    )

@@ -1,0 +1,40 @@
+"""Layers point one way: stage packages never import the orchestration package (an import scan)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ORCHESTRATION = "clickstitch"
+STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "generator", "sql")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, wherever the import stands (TYPE_CHECKING blocks and functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", [p for p in STAGE_PACKAGES if (ROOT / p).is_dir()])
+def test_stage_packages_do_not_import_the_orchestration_package(package: str) -> None:
+    offenders = sorted(
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / package).rglob("*.py")
+        for module in _imported_modules(path)
+        if module == ORCHESTRATION or module.startswith(f"{ORCHESTRATION}.")
+    )
+    assert not offenders, offenders
+
+
+def test_the_scan_sees_an_upward_import(tmp_path: Path) -> None:
+    planted = tmp_path / "upward.py"
+    planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from clickstitch.config import X\n")
+    assert "clickstitch.config" in _imported_modules(planted)
