@@ -14,6 +14,20 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+# What bot detection adds to each silver event: the parsed user agent and its session's verdict.
+SILVER_FIELDS = tuple(
+    StructField(name, dtype, True)
+    for name, dtype in (
+        ("ua_browser", StringType()),
+        ("ua_os", StringType()),
+        ("ua_device", StringType()),
+        ("bot_score", DoubleType()),
+        ("is_bot", BooleanType()),
+        ("bot_category", StringType()),
+        ("bot_reasons", ArrayType(StringType(), True)),
+    )
+)
+
 SESSION_VERDICT_SCHEMA = StructType(
     [
         StructField(name, dtype, True)

@@ -7,17 +7,18 @@ Each stage package declares the tables it owns; this list is what every command,
 from __future__ import annotations
 
 from pyspark.sql import SparkSession
-from pyspark.sql.types import DoubleType, LongType, StringType, TimestampType
+from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType, TimestampType
 
+from botdetect.schemas import SILVER_FIELDS as BOT_SILVER_FIELDS
 from botdetect.tables import BOT_SESSIONS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
 from identity.config import IdentityConfig
+from identity.schemas import SILVER_FIELDS as IDENTITY_SILVER_FIELDS
 from identity.tables import IDENTITY_TABLES
 from lakehouse import (
     DEAD_LETTER,
     EVENTS_BRONZE,
-    EVENTS_SILVER,
     INGEST_BATCHES,
     Catalog,
     Lakehouse,
@@ -26,7 +27,23 @@ from lakehouse import (
     open_backend,
 )
 from lakehouse.schemas import nullable_struct
+from privacy.silver import SILVER_FIELDS as PRIVACY_SILVER_FIELDS
 from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS, PRIVACY_AUDIT
+
+# Silver's columns, each list owned by the stage that fills it; privacy's come first (to_silver
+# passes the others through). A new stage that adds silver columns appends its list here.
+SILVER_CARRIED_FIELDS: tuple[StructField, ...] = (*IDENTITY_SILVER_FIELDS, *BOT_SILVER_FIELDS)
+SILVER_EVENT_SCHEMA = StructType([*PRIVACY_SILVER_FIELDS, *SILVER_CARRIED_FIELDS])
+
+EVENTS_SILVER = TableSpec(
+    name="events_silver",
+    schema=SILVER_EVENT_SCHEMA,
+    keys=("event_id",),
+    partition_by=("event_date",),
+    layer="silver",
+    description="Bronze events after the privacy field policies: keyed hashes instead of identifiers, "
+    "generalized IPs, scrubbed free text; with the person, user-agent and bot columns.",
+)
 
 INGEST_BATCH_STEPS = TableSpec(
     name="ingest_batch_steps",
@@ -36,12 +53,13 @@ INGEST_BATCH_STEPS = TableSpec(
         ("step", StringType()),
         ("seconds", DoubleType()),
         ("rows", LongType()),
+        ("spark_jobs", LongType()),
         ("started_at", TimestampType()),
     ),
     keys=("batch_id", "step"),
     layer="audit",
-    description="One row per step of each committed batch: its wall time and, where it matters, the rows "
-    "it produced (see docs/pipeline.md). Written with ingest_batches.",
+    description="One row per step of each committed batch: its wall time, its Spark jobs and, where it "
+    "matters, the rows it produced (see docs/pipeline.md). Written with ingest_batches.",
     privacy_safe=True,
 )
 

@@ -66,6 +66,7 @@ class StepTiming:
     step: str
     seconds: float
     rows: int | None
+    spark_jobs: int
     started_at: datetime
 
 
@@ -112,14 +113,18 @@ def run_batch(
     try:
         for step in steps:
             started, clock = datetime.now(UTC), time.perf_counter()
+            group = f"{batch.batch_id}/{step.name}"  # the step's Spark jobs are counted by their job group
+            spark.sparkContext.setJobGroup(group, f"clickstitch {group}")
             outcome = step.run(frames, ctx)
             frames.update(outcome.frames)
             written = [sink.commit(lake, write) for write in outcome.writes]
             results.update({r.table: r for r in written})
             rows = outcome.rows if outcome.rows is not None else (sum(r.rows for r in written) if written else None)
-            timings.append(StepTiming(step.name, round(time.perf_counter() - clock, 3), rows, started))
-            log.info("batch %s: step %s %.1f s%s", batch.batch_id, step.name, timings[-1].seconds,
-                     "" if rows is None else f", {rows} rows")
+            jobs = len(spark.sparkContext.statusTracker().getJobIdsForGroup(group))
+            timings.append(StepTiming(step.name, round(time.perf_counter() - clock, 3), rows, jobs, started))
+            log.info("batch %s: step %s %.1f s, %d Spark jobs%s", batch.batch_id, step.name, timings[-1].seconds,
+                     jobs, "" if rows is None else f", {rows} rows")
+        spark.sparkContext.setJobGroup(batch.batch_id, f"clickstitch {batch.batch_id}")
         report = _report(lake, batch, sink, source.files, frames["counts"], results.get(EVENTS_BRONZE.name))
         _write_batch_audit(spark, lake, sink, report, timings)
     finally:
@@ -165,7 +170,7 @@ def _write_batch_audit(
 ) -> None:
     """ingest_batch_steps, then ingest_batches: the last commit of a batch marks it done."""
     steps = spark.createDataFrame(
-        [(report.batch_id, n, t.step, t.seconds, t.rows, t.started_at) for n, t in enumerate(timings)],
+        [(report.batch_id, n, t.step, t.seconds, t.rows, t.spark_jobs, t.started_at) for n, t in enumerate(timings)],
         INGEST_BATCH_STEPS.schema,
     )
     sink.commit(lake, TableWrite(INGEST_BATCH_STEPS, steps))

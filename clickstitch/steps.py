@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from botdetect import BOT_SESSIONS, apply_verdicts, refresh_verdicts, user_agent_signals
 from botdetect.signals import SESSION_KEY
 from botdetect.verdict import VERDICT_COLUMNS
+from clickstitch.catalog import EVENTS_SILVER, SILVER_CARRIED_FIELDS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.sinks import Sink, TableWrite, WriteMode
 from identity import (
@@ -34,7 +35,7 @@ from identity import (
     stitch_batch,
 )
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
-from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, DayRange, Lakehouse, TableSpec
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
 from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class SilverStep:
         if verdicts is not None:
             with_agents = with_agents.transform(apply_verdicts, verdicts)
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
-        silver = with_agents.transform(to_silver, ctx.config.privacy, ctx.hash_key).persist(
+        silver = with_agents.transform(to_silver, ctx.config.privacy, ctx.hash_key, SILVER_CARRIED_FIELDS).persist(
             StorageLevel.MEMORY_AND_DISK
         )
         write, days = _silver_write(ctx, silver.drop(PII_COUNTS_COLUMN), frames["reevaluated"], frames["counts"].days)

@@ -12,9 +12,10 @@ from identity.identifiers import IDENTIFIER_TYPES, event_identifiers
 from identity.schemas import CUSTOMER_PROFILE_SCHEMA
 from identity.store import current_map, event_persons
 from identity.tables import CUSTOMER_PROFILES
-from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse, WriteResult
+from lakehouse import EVENTS_BRONZE, Lakehouse, WriteResult
 
 PROFILES_WRITER = "identity-profiles"
+SILVER = "events_silver"  # by name: its spec is assembled by the orchestration layer from every stage
 
 
 def profile_bucket(person_id: F.Column) -> F.Column:
@@ -86,8 +87,8 @@ def refresh_profiles(
     """
     mapping = current_map(lake).localCheckpoint(eager=True)
     events = lake.read(EVENTS_BRONZE)
-    if lake.exists(EVENTS_SILVER):  # the bot verdicts (events not in silver yet count as human)
-        events = events.join(lake.read(EVENTS_SILVER).select("event_id", "is_bot"), on="event_id", how="left")
+    if SILVER in lake.catalog and lake.exists(SILVER):  # the bot verdicts (events not in silver yet: human)
+        events = events.join(lake.read(SILVER).select("event_id", "is_bot"), on="event_id", how="left")
     identifiers = event_identifiers(events, hash_key, config)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1

@@ -8,10 +8,14 @@ from pyspark.sql.types import (
     DoubleType,
     LongType,
     StringType,
+    StructField,
     TimestampType,
 )
 
 from lakehouse.schemas import nullable_struct
+
+# What identity adds to each silver event: the person the event resolved to when it was stitched.
+SILVER_FIELDS = (StructField("person_id", StringType(), True),)
 
 # One identifier seen on one event (intermediate, never stored): no raw value, only its keyed hash.
 EVENT_IDENTIFIER_SCHEMA = nullable_struct(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pyspark.sql.types import StructType
 
-from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA, INGEST_BATCH_SCHEMA, SILVER_EVENT_SCHEMA
+from lakehouse.schemas import DEAD_LETTER_SCHEMA, EVENT_SCHEMA, INGEST_BATCH_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,8 @@ INGEST_BATCHES = TableSpec(
     "+ out of range.",
 )
 
-EVENTS_SILVER = TableSpec(
-    name="events_silver",
-    schema=SILVER_EVENT_SCHEMA,
-    keys=("event_id",),
-    partition_by=("event_date",),
-    layer="silver",
-    description="Bronze events after the privacy field policies: keyed hashes instead of identifiers, "
-    "generalized IPs, scrubbed free text; with user-agent and bot columns.",
-)
-
-CORE_TABLES: tuple[TableSpec, ...] = (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES, EVENTS_SILVER)
+# events_silver is assembled from the columns each stage owns: see clickstitch.catalog.
+CORE_TABLES: tuple[TableSpec, ...] = (EVENTS_BRONZE, DEAD_LETTER, INGEST_BATCHES)
 
 
 class UnknownTableError(KeyError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pyspark.sql.types import (
     ArrayType,
-    BooleanType,
     DateType,
     DoubleType,
     LongType,
@@ -103,31 +102,7 @@ INGEST_BATCH_SCHEMA = nullable_struct(
     ("finished_at", TimestampType()),
 )
 
-def _event_fields(*names: str) -> list[tuple[str, object]]:
+
+def event_fields(*names: str) -> list[tuple[str, object]]:
+    """(name, type) of EVENT_SCHEMA columns, for tables that carry them unchanged."""
     return [(name, EVENT_SCHEMA[name].dataType) for name in names]
-
-
-# Silver events: bronze minus raw personal data, plus person, bot and user-agent columns.
-# Identifiers are keyed hashes (privacy.keyed_hash), free text is scrubbed, the IP generalized.
-SILVER_EVENT_SCHEMA = nullable_struct(
-    *_event_fields("event_id", "source", "event_type", "event_name", "event_time"),
-    ("person_id", StringType()),
-    ("anonymous_id_hash", StringType()),
-    ("user_id_hash", StringType()),
-    ("device_id_hash", StringType()),
-    ("session_id_hash", StringType()),
-    *_event_fields("page_url", "page_referrer", "page_title", "search_term", "user_agent"),
-    ("ua_browser", StringType()),
-    ("ua_os", StringType()),
-    ("ua_device", StringType()),
-    ("ip_prefix", StringType()),
-    *_event_fields(
-        "country", "region", "city", "device_category", "os", "browser", "traffic_source", "traffic_medium",
-        "traffic_campaign", "order_id", "revenue", "currency", "items", "properties", "consent",
-    ),
-    ("bot_score", DoubleType()),
-    ("is_bot", BooleanType()),
-    ("bot_category", StringType()),
-    ("bot_reasons", ArrayType(StringType(), True)),
-    *_event_fields("source_file", "source_line", "batch_id", "ingested_at", "event_date"),
-)

@@ -60,7 +60,7 @@ def daily_events_k_anon(
 ) -> DataFrame:
     """Gold ``events_daily_k_anon``: human events per day, country, device category and event name.
 
-    Needs: SILVER_EVENT_SCHEMA columns (is_bot may be null: counted as human). Gives:
+    Needs: events_silver columns (is_bot may be null: counted as human). Gives:
     EVENTS_DAILY_K_ANON_SCHEMA, cells with fewer than ``k`` distinct persons suppressed.
     ``exclude_bots=False`` (``botdetect.exclude_bots_from_metrics``) counts flagged events too.
     """

@@ -7,10 +7,13 @@ property values are scrubbed (e-mail/phone keys hashed), traits are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField
 
-from lakehouse.schemas import SILVER_EVENT_SCHEMA
+from lakehouse.schemas import event_fields, nullable_struct
 from privacy.config import PrivacyConfig
 from privacy.hashing import keyed_hash_column, normalize_identifier_column
 from privacy.properties import scrub_map_column
@@ -18,14 +21,25 @@ from privacy.stages import PII_COUNTS_COLUMN, PII_COUNTS_TYPE, scrub_free_text
 
 HASHED_IDENTIFIERS = ("anonymous_id", "user_id", "device_id", "session_id")
 TEXT_FIELDS = ("page_url", "page_referrer", "page_title", "search_term", "user_agent")
-# Filled by later stages (identity, user agent, bot detection): passed through when present.
-OPTIONAL_COLUMNS = (
-    "person_id", "ua_browser", "ua_os", "ua_device", "bot_score", "is_bot", "bot_category", "bot_reasons",
-)  # fmt: skip
-_DERIVED = {f"{name}_hash" for name in HASHED_IDENTIFIERS} | {"ip_prefix", *OPTIONAL_COLUMNS}
-# Bronze columns silver needs (everything it does not derive or take from later stages).
+
+# The silver columns privacy owns: bronze columns after the field policies, identifiers as keyed
+# hashes, the IP as a network prefix. Other stages add theirs (``to_silver``'s ``carried``); the
+# table's schema is assembled from all of them in ``clickstitch.catalog``.
+SILVER_FIELDS = tuple(nullable_struct(
+    *event_fields("event_id", "source", "event_type", "event_name", "event_time"),
+    *[(f"{name}_hash", StringType()) for name in HASHED_IDENTIFIERS],
+    *event_fields(*TEXT_FIELDS),
+    ("ip_prefix", StringType()),
+    *event_fields(
+        "country", "region", "city", "device_category", "os", "browser", "traffic_source", "traffic_medium",
+        "traffic_campaign", "order_id", "revenue", "currency", "items", "properties", "consent",
+    ),
+    *event_fields("source_file", "source_line", "batch_id", "ingested_at", "event_date"),
+).fields)
+_DERIVED = {f"{name}_hash" for name in HASHED_IDENTIFIERS} | {"ip_prefix"}
+# Bronze columns silver needs (everything it does not derive).
 REQUIRED_COLUMNS = tuple(
-    name for name in SILVER_EVENT_SCHEMA.fieldNames() if name not in _DERIVED
+    field.name for field in SILVER_FIELDS if field.name not in _DERIVED
 ) + HASHED_IDENTIFIERS + ("ip", "traits")
 
 _IPV4 = r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"  # noqa: E501
@@ -33,12 +47,14 @@ _HEXTET = r"[0-9a-f]{1,4}"
 _MAPPED_V4 = r"^::ffff:(\d+\.\d+\.\d+\.\d+)$"
 
 
-def to_silver(events: DataFrame, config: PrivacyConfig, hash_key: bytes) -> DataFrame:
+def to_silver(
+    events: DataFrame, config: PrivacyConfig, hash_key: bytes, carried: Sequence[StructField] = ()
+) -> DataFrame:
     """Apply the field policies to bronze events.
 
-    Needs: the EVENT_SCHEMA columns (``REQUIRED_COLUMNS``); optionally person_id, ua_browser, ua_os,
-    ua_device, bot_score, is_bot, bot_category, bot_reasons (null when absent).
-    Gives: exactly the SILVER_EVENT_SCHEMA columns, in order, plus ``pii_entity_counts``
+    Needs: the EVENT_SCHEMA columns (``REQUIRED_COLUMNS``); the ``carried`` columns other stages added
+    (person_id, ua_*, bot_*, ...: passed through as they are, null when absent).
+    Gives: exactly the ``SILVER_FIELDS`` columns, then the ``carried`` ones, in order, plus ``pii_entity_counts``
     (array<struct<field, entity_type, count>>: per row what was scrubbed, hashed, generalized or
     dropped; counts only). anonymous_id/user_id/device_id/session_id -> ``*_hash`` (HMAC-SHA256 hex of
     the trimmed value), ip -> ``ip_prefix`` (IPv4 /24, IPv6 /48; unparseable -> null), page_url /
@@ -76,8 +92,8 @@ def to_silver(events: DataFrame, config: PrivacyConfig, hash_key: bytes) -> Data
     columns["city"] = F.col("city") if location == "keep" else F.lit(None)
     if location == "drop":
         columns["country"], columns["region"] = F.lit(None), F.lit(None)
-    for name in OPTIONAL_COLUMNS:
-        columns[name] = F.col(name) if name in events.columns else F.lit(None)
+    for field in carried:
+        columns[field.name] = F.col(field.name) if field.name in events.columns else F.lit(None)
 
     counts = [
         *[_count(name, name.upper(), F.col(name).isNotNull()) for name in HASHED_IDENTIFIERS],
@@ -97,7 +113,7 @@ def to_silver(events: DataFrame, config: PrivacyConfig, hash_key: bytes) -> Data
 
     out = [
         columns.get(field.name, F.col(field.name)).cast(field.dataType).alias(field.name)
-        for field in SILVER_EVENT_SCHEMA.fields
+        for field in (*SILVER_FIELDS, *carried)
     ]
     return events.select(*out, all_counts.alias(PII_COUNTS_COLUMN))
 

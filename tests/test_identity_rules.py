@@ -231,8 +231,8 @@ def test_merge_keeps_the_oldest_id_and_replay_is_a_no_op(spark: SparkSession, co
 
 
 def test_events_stitched_view_follows_the_current_map(spark: SparkSession) -> None:
+    from clickstitch.catalog import SILVER_EVENT_SCHEMA
     from identity.schemas import IDENTITY_MAP_SCHEMA
-    from lakehouse.schemas import SILVER_EVENT_SCHEMA
 
     t = datetime(2026, 10, 1, tzinfo=UTC)
     rows = [

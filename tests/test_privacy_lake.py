@@ -16,11 +16,11 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from clickstitch.catalog import CATALOG
+from clickstitch.catalog import CATALOG, EVENTS_SILVER, SILVER_CARRIED_FIELDS
 from clickstitch.config import ClickstitchConfig
 from generator import generate
 from ingest import BatchContext, dedupe_events, file_listing, parse_events, read_lines, to_landing_files, valid_events
-from lakehouse import EVENTS_BRONZE, EVENTS_SILVER, Lakehouse
+from lakehouse import EVENTS_BRONZE, Lakehouse
 from lakehouse.deltars import DeltaRsBackend
 from privacy import (
     FORGET_RECEIPTS,
@@ -60,7 +60,7 @@ def bronze(spark: SparkSession, test_config: ClickstitchConfig, synth: Path) -> 
 
 @pytest.fixture(scope="module")
 def silver(bronze: DataFrame) -> DataFrame:
-    scrubbed = to_silver(bronze, PrivacyConfig(), HASH_KEY).persist(StorageLevel.MEMORY_AND_DISK)
+    scrubbed = to_silver(bronze, PrivacyConfig(), HASH_KEY, SILVER_CARRIED_FIELDS).persist(StorageLevel.MEMORY_AND_DISK)
     scrubbed.count()
     yield scrubbed
     scrubbed.unpersist()

@@ -23,13 +23,13 @@ from pyspark.sql import functions as F
 
 import generator
 from botdetect.tables import BOT_SESSIONS
-from clickstitch.catalog import open_lakehouse
+from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
 from identity.store import current_map
 from identity.tables import CUSTOMER_PROFILES
-from lakehouse import DEAD_LETTER, EVENTS_BRONZE, EVENTS_SILVER, INGEST_BATCHES, Lakehouse
+from lakehouse import DEAD_LETTER, EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
 from privacy import forget, keyed_hash
 from privacy.hashing import normalize_email
 from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS
