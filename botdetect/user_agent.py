@@ -14,8 +14,8 @@ from typing import Literal
 from user_agents import parse as parse_user_agent
 from user_agents.parsers import UserAgent
 
+from botdetect.categories import Category, best_category
 from botdetect.config import BotDetectConfig
-from botdetect.crawlers import Category, best_category
 from botdetect.rules import USER_AGENT_RULES
 
 DeviceClass = Literal["desktop", "mobile", "tablet", "bot", "other"]
