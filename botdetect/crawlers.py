@@ -12,6 +12,7 @@ Which entry matched decides the category: the entry's ``tags`` (``TAG_CATEGORIES
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -45,6 +46,22 @@ PATTERN_CATEGORY_OVERRIDES: Mapping[str, Category] = {
 }
 
 
+# Browser and in-app tokens cut out of a UA before it is matched (as CrawlerDetect does with its
+# exclusions): a few list entries are literals that real browsers also carry. Android build ids
+# ("Build/AP3A.240617.008" is an entry, tagged scanner: a scanner once sent an Instagram in-app
+# UA), Sogou's mobile browser and search app (the "Sogou" search-engine entry), Viber's in-app
+# browser, which appends "Viber/<version>" (the "Viber" entry is its link-preview fetcher).
+BROWSER_TOKEN_EXCLUSIONS = re.compile(
+    r"\bBuild/[^;)]*|\b[A-Z]{2}\d[A-Z]\.\d{6}\.\d{3}\b|\bSogou(?:MobileBrowser|MSE|Search)\b[/\d.]*"
+    r"|\bViber/\d[\d.]*"
+)
+
+
+def without_browser_tokens(user_agent: str) -> str:
+    """The UA without the tokens of ``BROWSER_TOKEN_EXCLUSIONS``."""
+    return BROWSER_TOKEN_EXCLUSIONS.sub("", user_agent)
+
+
 @dataclass(frozen=True)
 class CrawlerEntry:
     """One entry of the crawler list, with the category we give it."""
@@ -76,8 +93,11 @@ class CrawlerMatcher:
         self.entry_count = self._matcher.entry_count
 
     def matches(self, user_agent: str) -> list[CrawlerEntry]:
-        """Entries matched: literals left to right (longest at a position), then regexes ([] for none)."""
-        return self._matcher.matches(user_agent)
+        """Entries matched: literals left to right (longest at a position), then regexes ([] for none).
+
+        Browser tokens (``BROWSER_TOKEN_EXCLUSIONS``) are cut out first.
+        """
+        return self._matcher.matches(without_browser_tokens(user_agent))
 
     def category(self, user_agent: str) -> Category | None:
         """The category of a known crawler, or None when the UA matches no entry."""
