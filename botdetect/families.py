@@ -34,13 +34,20 @@ TokenKind = Literal["tool", "family", "vendor"]
 # "+example.com/bot" counts; "O+ 8.12" (a brand and a version) does not: the last label is letters.
 _URL = r"(?:https?:/+|\bwww\.)[\w-]+|\+\s?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"
 _EMAIL = r"[\w.+-]+(?:@|\s?[\[(]at[\])]\s?)[\w-]+(?:\.|\s?[\[(]dot[\])]\s?)[a-z]{2,}"
-_CONTACT = re.compile(f"(?P<url>{_URL})|(?P<email>{_EMAIL})", re.IGNORECASE)
+_URL_REGEX = re.compile(_URL, re.IGNORECASE)
+_EMAIL_REGEX = re.compile(_EMAIL, re.IGNORECASE)
+# The e-mail regex starts with a character class, so it is tried at every position: only run it
+# when an "@" or an "at" in brackets can be there.
+_EMAIL_HINT = re.compile(r"@|[\[(]at[\])]", re.IGNORECASE)
 
 
 def contact_in_user_agent(user_agent: str) -> str | None:
     """``url`` or ``email`` when the UA carries a contact, else None."""
-    hit = _CONTACT.search(user_agent)
-    return hit.lastgroup if hit else None
+    if _URL_REGEX.search(user_agent):
+        return "url"
+    if _EMAIL_HINT.search(user_agent) and _EMAIL_REGEX.search(user_agent):
+        return "email"
+    return None
 
 
 # --- the "compatible; Name/version" shape --------------------------------------------------------
@@ -196,11 +203,11 @@ VENDOR_TOKENS: Mapping[Category, tuple[str, ...]] = {
     # "Google-Adwords-DisplayAds-WebRender", "DuplexWeb-Google", "Storebot-Google" ...: the
     # vendors' naming conventions, as regexes (lowercased input).
     "crawler": (
-        r"re:\b[a-z]+(?:-[a-z]+)*-google\b", r"re:\bgoogle-[a-z][\w-]*", r"re:\bgoogleother\b",
-        r"re:\bcloudflare-[a-z]", r"re:\bamazon-?(?:bot|productdiscovery|advertising|qbusiness)",
-        r"re:\bmeta-external", r"re:\bfacebook(?:externalhit|catalog|platform)", r"re:\bbingbot\b",
-        r"re:\badidxbot\b", r"re:\bapplebot\b", r"re:\byandex[a-z]*bot\b", r"re:\bbaiduspider", r"re:\bpetalbot\b",
-        r"re:\bmicrosoft-?(?:bingbot|preview|webdav|office-protocol)",
+        r"re:-google\b", r"re:google-[a-z]", "googleother", "cloudflare-", "amazonbot", "amazon-bot",
+        "amazonproductdiscovery", "amazon-advertising", "amazon-qbusiness", "meta-external",
+        "facebookexternalhit", "facebookcatalog", "facebookplatform", "bingbot", "adidxbot", "applebot",
+        r"re:yandex[a-z]*bot", "baiduspider", "petalbot", "microsoftpreview", "microsoft-preview",
+        "microsoft-webdav", "microsoft office protocol discovery",
     ),
 }
 
@@ -216,9 +223,15 @@ def _table_entries(table: Mapping[str, tuple[str, ...]], categories: Mapping[str
 @cache
 def _matchers() -> dict[TokenKind, PatternMatcher[tuple[str, Category]]]:
     return {
-        "tool": PatternMatcher(_table_entries(TOOL_TOKENS, _TOOL_GROUP_CATEGORY), ignore_case=True),
-        "family": PatternMatcher(_table_entries(FAMILY_TOKENS), ignore_case=True),  # type: ignore[arg-type]
-        "vendor": PatternMatcher(_table_entries(VENDOR_TOKENS), ignore_case=True),  # type: ignore[arg-type]
+        "tool": PatternMatcher(
+            _table_entries(TOOL_TOKENS, _TOOL_GROUP_CATEGORY), ignore_case=True, lowercase_patterns=True
+        ),
+        "family": PatternMatcher(
+            _table_entries(FAMILY_TOKENS), ignore_case=True, lowercase_patterns=True  # type: ignore[arg-type]
+        ),
+        "vendor": PatternMatcher(
+            _table_entries(VENDOR_TOKENS), ignore_case=True, lowercase_patterns=True  # type: ignore[arg-type]
+        ),
     }
 
 

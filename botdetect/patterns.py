@@ -75,7 +75,11 @@ class PatternMatcher(Generic[T]):
     and category decisions.
     """
 
-    def __init__(self, entries: Iterable[tuple[str, T]], *, ignore_case: bool = False) -> None:
+    def __init__(
+        self, entries: Iterable[tuple[str, T]], *, ignore_case: bool = False, lowercase_patterns: bool = False
+    ) -> None:
+        """``ignore_case``: match the lowercased UA; ``lowercase_patterns``: the regexes are written
+        for lowercased text already, so they need no ``(?i:...)`` (cheaper)."""
         self.ignore_case = ignore_case
         self._by_literal: dict[str, list[T]] = {}
         self._by_group: dict[str, T] = {}
@@ -93,7 +97,7 @@ class PatternMatcher(Generic[T]):
             self._by_group[group] = value
             body = _anchored_body(pattern)
             branch = body if body is not None else pattern
-            if ignore_case:
+            if ignore_case and not lowercase_patterns:
                 branch = f"(?i:{branch})"
             (anchored if body is not None else floating).append(f"(?P<{group}>{branch})")
         # Three regexes, not one: joined to the trie, the regex branches stop ``re`` from skipping
