@@ -6,14 +6,16 @@
 - ``session_verdicts(events, config)``: one verdict row per session; ``apply_verdicts`` puts
   bot_score, is_bot, bot_category and bot_reasons on the events.
 - ``affected_sessions``, ``refresh_verdicts``: verdicts that do not depend on batch boundaries.
+- ``Category``, ``CATEGORY_PRECEDENCE``: the bot categories ``bot_category`` reports, most
+  specific first (``botdetect.categories``).
 - ``USER_AGENT_RULES``, ``BEHAVIOUR_RULES``: the built-in rules by name; ``BotDetectConfig``
   selects, weighs and tunes them.
 - ``BOT_SESSIONS`` (``botdetect.tables``): the table of flagged sessions.
 """
 
 from botdetect.behaviour_rules import BEHAVIOUR_RULES, BehaviourRule
+from botdetect.categories import CATEGORY_PRECEDENCE, Category
 from botdetect.config import BehaviourRuleSettings, BotDetectConfig, RuleSettings
-from botdetect.crawlers import Category
 from botdetect.refresh import affected_sessions, history_dates, read_history, refresh_verdicts
 from botdetect.rules import USER_AGENT_RULES, UserAgentRule
 from botdetect.schemas import SESSION_VERDICT_SCHEMA
@@ -32,6 +34,7 @@ from botdetect.verdict import apply_verdicts, session_verdicts
 __all__ = [
     "BEHAVIOUR_RULES",
     "BOT_SESSIONS",
+    "CATEGORY_PRECEDENCE",
     "SESSION_VERDICT_SCHEMA",
     "USER_AGENT_RULES",
     "USER_AGENT_SIGNAL_SCHEMA",

@@ -16,7 +16,7 @@ from typing import Literal
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from botdetect.crawlers import Category
+from botdetect.categories import Category
 
 Thresholds = Mapping[str, float]
 Condition = Callable[[Thresholds], Column]
@@ -131,7 +131,7 @@ _BUILT_IN_RULES = (
         "client",
         0.7,
         {"min_hours": 16},
-        "monitoring",
+        "monitor",
         "the client (anonymous id, or ip + user agent) starts sessions in min_hours distinct hours of a day",
         _around_the_clock,
     ),

@@ -1,14 +1,13 @@
-"""Known crawlers from the maintained ``crawler-user-agents`` package, compiled into one regex.
+"""Known crawlers from the maintained ``crawler-user-agents`` package (MIT).
 
 The package lists ~1,500 patterns. Python's ``re`` tries every branch of a plain alternation at
 every position, so ``"|".join(patterns)`` costs ~0.7 ms on a browser UA that matches nothing (the
 package itself searches 25-pattern chunks, ~0.2 ms). Nearly all patterns are literals once their
-``\\/``-style escapes are undone, so those go into a character trie (one branch per next
-character) and only the few real regexes (``[wW]get``, ``^curl``, ...) stay a plain alternation,
-each as a named group. The result is a single compiled regex at ~0.06 ms per non-matching UA.
+``\\/``-style escapes are undone: ``botdetect.patterns.PatternMatcher`` puts those into a
+character trie and keeps the few real regexes (``[wW]get``, ``^curl``, ...) as named groups of
+their own regexes, a few tens of microseconds per non-matching UA.
 
-Which entry matched decides the category: the literal text (for trie matches) or the named
-group (for the rest) leads back to the entry and its ``tags``.
+Which entry matched decides the category: the entry's ``tags`` (``TAG_CATEGORIES``).
 """
 
 from __future__ import annotations
@@ -17,32 +16,28 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
 import crawleruseragents
 
-Category = Literal["search_engine", "monitoring", "scraper", "automation", "unknown"]
+from botdetect.categories import Category, best_category
+from botdetect.patterns import PatternMatcher, literal_of, trie_regex
 
-# Most specific label first: a UA matching both an SEO crawler and HeadlessChrome is the SEO crawler.
-CATEGORY_PRECEDENCE: tuple[Category, ...] = (
-    "search_engine",
-    "monitoring",
-    "scraper",
-    "automation",
-    "unknown",
-)
+__all__ = ["CrawlerEntry", "CrawlerMatcher", "best_category", "crawler_matcher", "literal_of", "trie_regex"]
 
-# The package's tags, mapped to our categories; tags not listed here give "unknown".
+# The package's tags, mapped to our categories (``botdetect.categories``); other tags give "unknown".
 TAG_CATEGORIES: Mapping[str, Category] = {
     "search-engine": "search_engine",
-    "monitoring": "monitoring",
-    "seo": "scraper",
-    "ai-crawler": "scraper",
-    "archiver": "scraper",
-    "scanner": "automation",
-    "http-library": "automation",
+    "monitoring": "monitor",
+    "social-preview": "preview",
+    "feed-reader": "feed_reader",
+    "seo": "seo",
+    "ai-crawler": "crawler",
+    "archiver": "crawler",
+    "academic": "crawler",
+    "advertising": "crawler",
+    "scanner": "tool",
+    "http-library": "tool",
     "browser-automation": "automation",
-    # advertising, social-preview, feed-reader, academic: known bots, no finer label.
 }
 
 # Entries whose tags say less than we know, keyed by the package's pattern.
@@ -50,7 +45,21 @@ PATTERN_CATEGORY_OVERRIDES: Mapping[str, Category] = {
     "Scrapy": "scraper",  # tagged http-library, but it is a scraping framework
 }
 
-_REGEX_METACHARACTERS = frozenset(".^$*+?{}[]()|\\")
+
+# Browser and in-app tokens cut out of a UA before it is matched (as CrawlerDetect does with its
+# exclusions): a few list entries are literals that real browsers also carry. Android build ids
+# ("Build/AP3A.240617.008" is an entry, tagged scanner: a scanner once sent an Instagram in-app
+# UA), Sogou's mobile browser and search app (the "Sogou" search-engine entry), Viber's in-app
+# browser, which appends "Viber/<version>" (the "Viber" entry is its link-preview fetcher).
+BROWSER_TOKEN_EXCLUSIONS = re.compile(
+    r"\bBuild/[^;)]*|\b[A-Z]{2}\d[A-Z]\.\d{6}\.\d{3}\b|\bSogou(?:MobileBrowser|MSE|Search)\b[/\d.]*"
+    r"|\bViber/\d[\d.]*"
+)
+
+
+def without_browser_tokens(user_agent: str) -> str:
+    """The UA without the tokens of ``BROWSER_TOKEN_EXCLUSIONS``."""
+    return BROWSER_TOKEN_EXCLUSIONS.sub("", user_agent)
 
 
 @dataclass(frozen=True)
@@ -63,89 +72,32 @@ class CrawlerEntry:
     url: str | None
 
 
-def best_category(categories: Iterable[Category]) -> Category:
-    """The most specific category of several (``unknown`` when there are none)."""
-    present = set(categories)
-    return next((c for c in CATEGORY_PRECEDENCE if c in present), "unknown")
-
-
 def entry_category(pattern: str, tags: Iterable[str]) -> Category:
     if pattern in PATTERN_CATEGORY_OVERRIDES:
         return PATTERN_CATEGORY_OVERRIDES[pattern]
     return best_category(TAG_CATEGORIES.get(tag, "unknown") for tag in tags)
 
 
-def literal_of(pattern: str) -> str | None:
-    """The plain text a pattern matches, or None when it is a real regex."""
-    chars: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            escaped = pattern[index + 1 : index + 2]
-            if not escaped or escaped.isalnum():  # \d, \s, \b ...: a real regex
-                return None
-            chars.append(escaped)
-            index += 2
-            continue
-        if char in _REGEX_METACHARACTERS:
-            return None
-        chars.append(char)
-        index += 1
-    return "".join(chars) or None
-
-
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, branching on one character at a time, longest first."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
 class CrawlerMatcher:
-    """Find the crawler-list entries a UA matches, with one compiled regex."""
+    """Find the crawler-list entries a UA matches (``botdetect.patterns.PatternMatcher``)."""
 
     def __init__(self, records: Iterable[Mapping[str, object]]) -> None:
-        self._by_literal: dict[str, list[CrawlerEntry]] = {}
-        self._by_group: dict[str, CrawlerEntry] = {}
-        regex_branches: list[str] = []
+        entries: list[tuple[str, CrawlerEntry]] = []
         for record in records:
             pattern = str(record["pattern"])
             tags = tuple(str(tag) for tag in record.get("tags") or ())  # type: ignore[attr-defined]
             url = record.get("url")
             entry = CrawlerEntry(pattern, entry_category(pattern, tags), tags, str(url) if url else None)
-            literal = literal_of(pattern)
-            if literal is not None:
-                self._by_literal.setdefault(literal, []).append(entry)
-            else:
-                group = f"p{len(self._by_group)}"
-                self._by_group[group] = entry
-                regex_branches.append(f"(?P<{group}>{pattern})")
-        branches = [trie_regex(self._by_literal)] if self._by_literal else []
-        self.regex = re.compile("|".join(branches + regex_branches))
-        self.entry_count = sum(map(len, self._by_literal.values())) + len(self._by_group)
+            entries.append((pattern, entry))
+        self._matcher = PatternMatcher(entries)
+        self.entry_count = self._matcher.entry_count
 
     def matches(self, user_agent: str) -> list[CrawlerEntry]:
-        """Entries matched by non-overlapping hits, left to right ([] when it is no known crawler)."""
-        found: list[CrawlerEntry] = []
-        for hit in self.regex.finditer(user_agent):
-            if hit.lastgroup is not None:
-                found.append(self._by_group[hit.lastgroup])
-            else:
-                found.extend(self._by_literal.get(hit.group(), ()))
-        return found
+        """Entries matched: literals left to right (longest at a position), then regexes ([] for none).
+
+        Browser tokens (``BROWSER_TOKEN_EXCLUSIONS``) are cut out first.
+        """
+        return self._matcher.matches(without_browser_tokens(user_agent))
 
     def category(self, user_agent: str) -> Category | None:
         """The category of a known crawler, or None when the UA matches no entry."""

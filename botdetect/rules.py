@@ -15,7 +15,16 @@ from types import MappingProxyType
 
 from user_agents.parsers import UserAgent
 
-from botdetect.crawlers import Category, crawler_matcher
+from botdetect.categories import Category, best_category
+from botdetect.crawler_detect import crawler_detect_matcher
+from botdetect.crawlers import crawler_matcher
+from botdetect.families import (
+    TokenKind,
+    compatible_bot_name,
+    contact_in_user_agent,
+    is_lone_product,
+    token_categories,
+)
 
 # A UA shorter than this (after trimming) or longer than the maximum is malformed.
 MIN_USER_AGENT_LENGTH = 10
@@ -33,20 +42,20 @@ _AUTOMATION_MARKERS: Mapping[str, tuple[str, Category]] = {
     "webdriver": (r"WebDriver", "automation"),
     "puppeteer": (r"Puppeteer", "automation"),
     "playwright": (r"Playwright", "automation"),
-    "curl": (r"\bcurl/", "automation"),
-    "wget": (r"\bWget/", "automation"),
-    "python_requests": (r"python-requests/", "automation"),
-    "python_urllib": (r"Python-urllib/", "automation"),
-    "aiohttp": (r"\baiohttp/", "automation"),
-    "httpx": (r"python-httpx/", "automation"),
-    "go_http_client": (r"Go-http-client/", "automation"),
-    "java": (r"(?:^|[\s(;])Java/\d", "automation"),
-    "okhttp": (r"\bokhttp/", "automation"),
-    "apache_httpclient": (r"Apache-HttpClient/", "automation"),
-    "libwww_perl": (r"libwww-perl/", "automation"),
+    "curl": (r"\bcurl/", "tool"),
+    "wget": (r"\bWget/", "tool"),
+    "python_requests": (r"python-requests/", "tool"),
+    "python_urllib": (r"Python-urllib/", "tool"),
+    "aiohttp": (r"\baiohttp/", "tool"),
+    "httpx": (r"python-httpx/", "tool"),
+    "go_http_client": (r"Go-http-client/", "tool"),
+    "java": (r"(?:^|[\s(;])Java/\d", "tool"),
+    "okhttp": (r"\bokhttp/", "tool"),
+    "apache_httpclient": (r"Apache-HttpClient/", "tool"),
+    "libwww_perl": (r"libwww-perl/", "tool"),
     "scrapy": (r"\bScrapy/", "scraper"),
-    "node_fetch": (r"node-fetch", "automation"),
-    "axios": (r"\baxios/", "automation"),
+    "node_fetch": (r"node-fetch", "tool"),
+    "axios": (r"\baxios/", "tool"),
 }
 _AUTOMATION_REGEX = re.compile(
     "|".join(f"(?P<{name}>{pattern})" for name, (pattern, _) in _AUTOMATION_MARKERS.items()),
@@ -100,6 +109,30 @@ def _automation(user_agent: str, parsed: UserAgent) -> Category | None:
     return _AUTOMATION_MARKERS[marker][1] if marker else None
 
 
+def _crawler_detect(user_agent: str, parsed: UserAgent) -> Category | None:
+    return "unknown" if crawler_detect_matcher().match(user_agent) else None
+
+
+def _contact(user_agent: str, parsed: UserAgent) -> Category | None:
+    return "crawler" if contact_in_user_agent(user_agent) else None
+
+
+def _compatible_shape(user_agent: str, parsed: UserAgent) -> Category | None:
+    return "crawler" if compatible_bot_name(user_agent) else None
+
+
+def _lone_product(user_agent: str, parsed: UserAgent) -> Category | None:
+    return "unknown" if is_lone_product(user_agent, parsed.browser.family) else None
+
+
+def _tokens(kind: TokenKind) -> Detector:
+    def detect(user_agent: str, parsed: UserAgent) -> Category | None:
+        found = token_categories(kind, user_agent)
+        return best_category(found) if found else None
+
+    return detect
+
+
 def _empty(user_agent: str, parsed: UserAgent) -> Category | None:
     return "unknown" if not user_agent.strip() else None
 
@@ -118,6 +151,35 @@ _BUILT_IN_RULES = (
         0.9,
         "HTTP library or browser-automation marker (curl, Selenium ...)",
         _automation,
+    ),
+    UserAgentRule(
+        "ua_crawler_detect",
+        0.9,
+        "matches a pattern of CrawlerDetect (the crawlerdetect package), after its exclusions",
+        _crawler_detect,
+    ),
+    UserAgentRule("ua_contact", 0.8, "a URL or an e-mail address in the UA", _contact),
+    UserAgentRule(
+        "ua_compatible_shape", 0.8, '"(compatible; Name/version" where Name is no browser', _compatible_shape
+    ),
+    UserAgentRule("ua_lone_product", 0.75, "the UA is one Name/version token and nothing else", _lone_product),
+    UserAgentRule(
+        "ua_tool",
+        0.9,
+        "HTTP library, command-line client, load tester, scanner or monitoring agent",
+        _tokens("tool"),
+    ),
+    UserAgentRule(
+        "ua_fetcher_family",
+        0.85,
+        "a word or product of a fetcher family: health check, preview, feed, SEO, crawler",
+        _tokens("family"),
+    ),
+    UserAgentRule(
+        "ua_vendor_fetcher",
+        0.9,
+        "a vendor's special-purpose fetcher token (Google-*, *-Google, Chrome-Lighthouse, BingPreview ...)",
+        _tokens("vendor"),
     ),
     UserAgentRule("ua_empty", 0.8, "the UA is present but empty or whitespace", _empty),
     UserAgentRule(

@@ -8,15 +8,16 @@ result under a config is a few dict look-ups.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from user_agents import parse as parse_user_agent
 from user_agents.parsers import UserAgent
 
+from botdetect.categories import Category, best_category
 from botdetect.config import BotDetectConfig
-from botdetect.crawlers import Category, best_category
-from botdetect.rules import USER_AGENT_RULES
+from botdetect.rules import USER_AGENT_RULES, UserAgentRule
 
 DeviceClass = Literal["desktop", "mobile", "tablet", "bot", "other"]
 
@@ -71,14 +72,19 @@ def _device_class(parsed: UserAgent) -> DeviceClass:
     return "other"
 
 
-def _compute_signals(user_agent: str) -> UserAgentSignals:
+def compute_signals(user_agent: str, rules: Mapping[str, UserAgentRule] = USER_AGENT_RULES) -> UserAgentSignals:
+    """The uncached work for one UA: the parse and every rule's detector (``rules``: the benchmark's subsets)."""
     parsed = parse_user_agent(user_agent)
     fired = []
-    for name, rule in USER_AGENT_RULES.items():
+    for name, rule in rules.items():
         category = rule.detect(user_agent, parsed)
         if category is not None:
             fired.append((name, category))
     return UserAgentSignals(tuple(fired), parsed.browser.family, parsed.os.family, _device_class(parsed))
+
+
+def _compute_signals(user_agent: str) -> UserAgentSignals:
+    return compute_signals(user_agent)
 
 
 user_agent_signals_cached = functools.lru_cache(maxsize=USER_AGENT_CACHE_SIZE)(_compute_signals)

@@ -75,8 +75,7 @@ def user_agent_signals(
     Adds:
       - ``ua_is_bot`` (boolean, never null): the UA alone says bot (``ua_bot_score >= threshold``).
       - ``ua_bot_score`` (double): noisy-OR of the weights of the enabled rules that fired, in [0, 1].
-      - ``ua_bot_category`` (string): search_engine, monitoring, scraper, automation or unknown
-        for bots; null for humans.
+      - ``ua_bot_category`` (string): a ``botdetect.categories`` name for bots; null for humans.
       - ``ua_bot_reasons`` (array<string>, never null): names of the rules that fired.
       - ``ua_browser``, ``ua_os`` (string): ua-parser families (``Other`` when unknown).
       - ``ua_device`` (string): desktop, mobile, tablet, bot or other.

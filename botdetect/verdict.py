@@ -14,13 +14,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from botdetect.behaviour_rules import BEHAVIOUR_RULES
+from botdetect.categories import CATEGORY_PRECEDENCE
 from botdetect.config import BotDetectConfig
 from botdetect.schemas import SESSION_VERDICT_SCHEMA
 from botdetect.signals import SESSION_KEY, client_signals, session_signals
 from botdetect.user_agent_stage import user_agent_signals
 
-# Most specific first (as for the user-agent rules).
-CATEGORY_ORDER = ("search_engine", "monitoring", "scraper", "automation", "unknown")
+# Most specific first (as for the user-agent rules): one vocabulary, ``botdetect.categories``.
+CATEGORY_ORDER = CATEGORY_PRECEDENCE
 VERDICT_COLUMNS = ("bot_score", "is_bot", "bot_category", "bot_reasons")
 
 
@@ -132,9 +133,9 @@ def session_verdicts(events: DataFrame, config: BotDetectConfig, *, use_user_age
 
     Gives: source, session_id, anonymous_id, session_date, first/last_event_time, user_agent,
     the session and client signal values, ua_bot_score, bot_score in [0, 1], is_bot
-    (``bot_score >= config.threshold``), bot_category (search_engine, monitoring, scraper,
-    automation, unknown; null for humans) and bot_reasons (UA and behavioural rule names that
-    fired, also under the threshold).
+    (``bot_score >= config.threshold``), bot_category (``botdetect.categories``: search_engine,
+    monitor, preview, feed_reader, seo, scraper, crawler, automation, tool, unknown; null for
+    humans) and bot_reasons (UA and behavioural rule names that fired, also under the threshold).
 
     The events must hold every event of the sessions to judge and of their clients' sessions on
     the same dates (``botdetect.signals``); ``refresh_verdicts`` arranges that for a stream.

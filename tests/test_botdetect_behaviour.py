@@ -327,3 +327,24 @@ def test_bot_sessions_table_is_in_the_catalog() -> None:
     assert CATALOG.spec("bot_sessions") is BOT_SESSIONS
     assert BOT_SESSIONS.keys == ("source", "session_id")
     assert BOT_SESSIONS.schema == SESSION_VERDICT_SCHEMA
+
+
+FETCHER_CATEGORIES = {
+    "route53": ("Amazon-Route53-Health-Check-Service (ref 4d3e; report http://amzn.to/1vsZADi)", "monitor"),
+    "pinterest": ("Pinterest/0.2 (+https://www.pinterest.com/bot.html)", "preview"),
+    "feedly": ("Feedly/1.0 (+http://www.feedly.com/fetcher.html; 12 subscribers)", "feed_reader"),
+    "shopping": (CHROME + " Google-Shopping-Quality", "crawler"),
+    "apachebench": ("ApacheBench/2.3", "tool"),
+}
+
+
+def test_fetcher_families_reach_the_session_verdict_as_categories(spark: SparkSession) -> None:
+    """The UA categories are what session_verdicts (and so bot_sessions) report in bot_category."""
+    rows = [
+        row
+        for number, (case, (ua, _)) in enumerate(FETCHER_CATEGORIES.items())
+        for row in session(case, [Hit(0, url=HOME)], ip=f"198.51.100.{number + 1}", user_agent=ua)
+    ]
+    verdicts = session_verdicts(spark.createDataFrame(rows, EVENT_FIELDS), BotDetectConfig())
+    got = {r["session_id"].split(":")[1][:-2]: (r["is_bot"], r["bot_category"]) for r in verdicts.collect()}
+    assert got == {case: (True, category) for case, (_, category) in FETCHER_CATEGORIES.items()}

@@ -14,7 +14,9 @@ from botdetect import (
     clear_user_agent_cache,
     user_agent_cache_info,
 )
+from botdetect.crawler_detect import crawler_detect_matcher
 from botdetect.crawlers import CrawlerMatcher, best_category, literal_of, trie_regex
+from botdetect.families import compatible_bot_name, contact_in_user_agent
 from botdetect.rules import automation_marker, malformation
 
 CHROME_WINDOWS = (
@@ -91,6 +93,64 @@ def fired(ua: str, rule: str) -> bool:
         ("just some words without any version", "ua_malformed", True),
         (CHROME_WINDOWS, "ua_malformed", False),
         (SAFARI_IPHONE, "ua_malformed", False),
+        # ua_crawler_detect: CrawlerDetect's patterns, after its exclusions
+        ("Mozilla/5.0 (compatible; SomeCrawler/1.0)", "ua_crawler_detect", True),
+        ("Mozilla/5.0 (Linux; Android 12; CUBOT X50) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/120.0 Mobile Safari/537.36", "ua_crawler_detect", False),  # "cubot" is an exclusion
+        (CHROME_WINDOWS, "ua_crawler_detect", False),
+        # ua_contact: a URL or an e-mail address
+        ("MyChecker/2.1 (+https://checker.example.com)", "ua_contact", True),
+        ("fetch-o-matic 3 (ops@example.org)", "ua_contact", True),
+        ("fetch-o-matic 3 (ops[at]example[dot]org)", "ua_contact", True),
+        ("Thing/1.0 (+example.net/bot)", "ua_contact", True),
+        (
+            "Mozilla/5.0 (Linux; Android 4.1.1; O+ 8.52 Android(8GB) Build/Oplus8.52_Android_8GB) "
+            "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/51.0.2704.81 Mobile Safari/537.36",
+            "ua_contact",
+            False,  # a "+" brand and a version is no domain
+        ),
+        (SAFARI_IPHONE, "ua_contact", False),
+        # ua_compatible_shape
+        ("Mozilla/5.0 (compatible; NewBot/0.1)", "ua_compatible_shape", True),
+        ("Mozilla/5.0 (compatible; Data Fetcher/2.0; linux)", "ua_compatible_shape", True),
+        ("Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0)", "ua_compatible_shape", False),
+        ("Mozilla/5.0 (compatible; Konqueror/4.5; Linux) KHTML/4.5.5 (like Gecko)", "ua_compatible_shape", False),
+        # ua_lone_product: one Name/version and nothing else, unless ua-parser knows it as a browser
+        ("Jigsaw/2.2.5", "ua_lone_product", True),
+        ("SomeAgent/3.1", "ua_lone_product", True),
+        ("okhttp/4.12.0", "ua_lone_product", False),  # ua-parser names it (ua_automation_marker, ua_tool fire)
+        ("Dillo/3.0.5", "ua_lone_product", False),
+        (SAFARI_IPHONE, "ua_lone_product", False),
+        # ua_tool: libraries, CLI clients, load testers, scanners, monitoring agents
+        ("GuzzleHttp/7", "ua_tool", True),
+        ("Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "ua_tool", True),
+        ("k6/0.45.0 (https://k6.io/)", "ua_tool", True),
+        ("Zabbix", "ua_tool", True),
+        (
+            "Mozilla/5.0 (Linux; Android 5.1; RAPID7LTE Build/LMY47D) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Version/4.0 Chrome/39.0.0.0 Safari/537.36",
+            "ua_tool",
+            False,  # a device name, not the scanner: tokens at word boundaries where it matters
+        ),
+        (CHROME_WINDOWS, "ua_tool", False),
+        # ua_fetcher_family
+        ("Mozilla/5.0 (compatible; HealthCheck/1.0)", "ua_fetcher_family", True),
+        ("SiteUptime.com", "ua_fetcher_family", True),
+        ("Some RSS Reader 2.0", "ua_fetcher_family", True),
+        ("LinkPreviewer/0.9", "ua_fetcher_family", True),
+        (
+            "Mozilla/5.0 (Linux; Android 8.1.0; Seoul 9) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/90.0 Mobile Safari/537.36",
+            "ua_fetcher_family",
+            False,  # "seo" only at the start of a word, and not Seoul
+        ),
+        (SAFARI_IPHONE, "ua_fetcher_family", False),
+        # ua_vendor_fetcher: inside a browser-like UA
+        (CHROME_WINDOWS + " Google-Shopping-Quality", "ua_vendor_fetcher", True),
+        (CHROME_WINDOWS + " (compatible; Google-InspectionTool/1.0)", "ua_vendor_fetcher", True),
+        (CHROME_WINDOWS + " Storebot-Google/1.0", "ua_vendor_fetcher", True),
+        (CHROME_WINDOWS + " Cloudflare-AMP", "ua_vendor_fetcher", True),
+        (CHROME_WINDOWS, "ua_vendor_fetcher", False),
     ],
 )
 def test_rule_fires(ua: str, rule: str, fires: bool) -> None:
@@ -108,6 +168,54 @@ def test_rule_fires(ua: str, rule: str, fires: bool) -> None:
 )
 def test_automation_marker_names(ua: str, marker: str | None) -> None:
     assert automation_marker(ua) == marker
+
+
+@pytest.mark.parametrize(
+    ("ua", "expected"),
+    [
+        ("Bot/1 (+http://a.example/)", "url"),
+        ("Bot/1 www.example.com", "url"),
+        ("Bot/1 (admin@example.com)", "email"),
+        (CHROME_WINDOWS, None),
+    ],
+)
+def test_contact_kind(ua: str, expected: str | None) -> None:
+    assert contact_in_user_agent(ua) == expected
+
+
+@pytest.mark.parametrize(
+    ("ua", "name"),
+    [
+        ("Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)", "Barkrowler"),
+        ("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2)", None),
+        ("Mozilla/3.0 (compatible; NetPositive/2.2.1; BeOS)", None),
+        (CHROME_WINDOWS, None),
+    ],
+)
+def test_compatible_bot_name(ua: str, name: str | None) -> None:
+    assert compatible_bot_name(ua) == name
+
+
+def test_crawler_detect_agrees_with_the_package_it_wraps() -> None:
+    """Our matcher over crawlerdetect's data gives the package's own yes/no."""
+    from crawlerdetect import CrawlerDetect
+
+    package = CrawlerDetect()
+    samples = [
+        CHROME_WINDOWS,
+        SAFARI_IPHONE,
+        HEADLESS_CHROME,
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+        "Java/17.0.2",
+        "git/2.32.0",
+        "Mozilla/5.0 (Linux; Android 12; CUBOT X50) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+        "Safari/537.36 Yandex",
+        "Mozilla/5.0 (Windows NT 10.0) YandexSearch/1.0",
+    ]
+    matcher = crawler_detect_matcher()
+    assert matcher.pattern_count > 1000
+    assert [matcher.match(ua) is not None for ua in samples] == [package.is_crawler(ua) for ua in samples]
 
 
 @pytest.mark.parametrize(
@@ -141,27 +249,55 @@ def test_malformation_reason(ua: str, problem: str | None) -> None:
             "Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
             "search_engine",
         ),
-        ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "monitoring"),
-        ("Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", "monitoring"),
-        ("Mozilla/5.0 (compatible; StatusCake)", "monitoring"),
-        ("Site24x7", "monitoring"),
+        ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "monitor"),
+        ("Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", "monitor"),
+        ("Mozilla/5.0 (compatible; StatusCake)", "monitor"),
+        ("Site24x7", "monitor"),
         (
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/69.0.3497.100 "
             "Safari/537.36 NewRelicSynthetics/1.0",
-            "monitoring",
+            "monitor",
         ),
-        ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "scraper"),
-        ("Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)", "scraper"),
-        ("Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)", "scraper"),
+        ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "seo"),
+        ("Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)", "seo"),
+        ("Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)", "seo"),
         (
             "Mozilla/5.0 (compatible; DotBot/1.2; +https://opensiteexplorer.org/dotbot; help@moz.com)",
-            "scraper",
+            "seo",
         ),
         ("Scrapy/2.11.2 (+https://scrapy.org)", "scraper"),
-        ("curl/8.5.0", "automation"),
-        ("python-requests/2.32.3", "automation"),
+        ("curl/8.5.0", "tool"),
+        ("python-requests/2.32.3", "tool"),
         (HEADLESS_CHROME, "automation"),
-        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "unknown"),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "preview"),
+        # The families the crawler lists missed: one real UA of each, and its category.
+        ("Amazon-Route53-Health-Check-Service (ref 2f3a; report http://amzn.to/1vsZADi)", "monitor"),
+        ("munin/2.0.75 (libwww-perl/6.68)", "monitor"),
+        ("collectd/5.12.0", "monitor"),
+        ("ApacheBench/2.3", "tool"),
+        ("Arachni/v1.5.1", "tool"),
+        ("Pinterest/0.2 (+https://www.pinterest.com/bot.html)", "preview"),
+        ("Quora Link Preview/1.0 (http://www.quora.com)", "preview"),
+        ("facebookplatform/1.0 (+http://developers.facebook.com)", "preview"),
+        ("Feedly/1.0 (+http://www.feedly.com/fetcher.html; 42 subscribers; like FeedFetcher-Google)", "feed_reader"),
+        ("Tiny Tiny RSS/23.04 (http://tt-rss.org/)", "feed_reader"),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+            "Safari/537.36 Google-Adwords-DisplayAds-WebRender",
+            "crawler",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 11; Pixel 2; DuplexWeb-Google/1.0) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/86.0.4240.193 Mobile Safari/537.36",
+            "crawler",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0.6099.71 Mobile Safari/537.36 Chrome-Lighthouse",
+            "monitor",
+        ),
+        ("Mozilla/5.0 (compatible; SomeNewCrawler/0.3; +https://example.org/about-our-crawler)", "crawler"),
+        ("ExampleFetcher/1.0 (ops@example.org)", "crawler"),
         ("", "unknown"),
         ("hello", "unknown"),
     ],
@@ -198,10 +334,11 @@ def test_null_user_agent_has_no_evidence_and_empty_one_is_a_signal() -> None:
 
 def test_score_is_noisy_or_of_enabled_rules_and_threshold_decides() -> None:
     ua = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-    assert classify_user_agent(ua).reasons == ("ua_library_bot", "ua_crawler_list")
-    assert classify_user_agent(ua).score == pytest.approx(1 - 0.1 * 0.05)
+    fired = ("ua_library_bot", "ua_crawler_list", "ua_crawler_detect", "ua_contact", "ua_compatible_shape")
+    assert classify_user_agent(ua).reasons == fired
+    assert classify_user_agent(ua).score == pytest.approx(1 - 0.1 * 0.05 * 0.1 * 0.2 * 0.2)
 
-    only_library = BotDetectConfig.model_validate(dict(rules={"ua_crawler_list": {"enabled": False}}))
+    only_library = BotDetectConfig.model_validate(dict(rules={name: {"enabled": False} for name in fired[1:]}))
     verdict = classify_user_agent(ua, only_library)
     assert (verdict.reasons, verdict.score, verdict.category) == (("ua_library_bot",), 0.9, "unknown")
 
@@ -264,8 +401,8 @@ def test_matcher_finds_every_matching_entry_with_one_regex() -> None:
     ]
     matcher = CrawlerMatcher(records)
     assert matcher.entry_count == 4
-    assert matcher.category("a bottle") == "scraper"  # longest literal wins at a position
-    assert matcher.category("a bot") == "unknown"
+    assert matcher.category("a bottle") == "seo"  # longest literal wins at a position
+    assert matcher.category("a bot") == "feed_reader"
     assert matcher.category("Headless search/1 and Search/2") == "search_engine"
     assert [e.pattern for e in matcher.matches("Headless search/1")] == ["Headless", "[Ss]earch\\/"]
     assert matcher.category("a human") is None
