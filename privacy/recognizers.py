@@ -18,15 +18,22 @@ import regex
 import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     EmailRecognizer,
-    IbanRecognizer,
     IpRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
     UsSsnRecognizer,
 )
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from privacy.identifiers import (
+    IbanChecksumRecognizer,
+    LuhnCardRecognizer,
+    after_id_label,
+    glued_to_identifier,
+    is_card_number,
+)
+from privacy.name_shapes import ner_person_in_product_text
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -50,31 +57,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return OFFLINE_TLD_EXTRACT(pattern_text).fqdn != ""
 
 
-# A number glued to letters by '-', '_', '/', '#' or '.' is part of an identifier (SKU-4471-2209,
-# ORD-2026-118273, /p/4471220933), not a phone number.
-_IDENTIFIER_JOINERS = "-_/#."
-# "order 4155550134", "SKU #4155550134", "tracking no. 4155550134": an id, whatever phonenumbers says.
-_ID_LABEL_BEFORE = re.compile(
-    r"\b(order|ord|sku|item|article|art|invoice|inv|ref|reference|tracking|confirmation|conf|booking|"
-    r"product|prod|model|part|style|upc|ean|gtin|isbn|asin|id)\b\W{0,2}(no|nr|num|number|id|#)?\W{0,3}$",
-    re.IGNORECASE,
-)
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _MIN_PHONE_DIGITS = 8
 _DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\s*$")
-
-
-def glued_to_identifier(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] continues a word or code on either side."""
-    before = text[start - 1] if start > 0 else " "
-    if before.isalnum():
-        return True
-    if before in _IDENTIFIER_JOINERS and start > 1 and text[start - 2].isalnum():
-        return True
-    after = text[end] if end < len(text) else " "
-    if after.isalnum():
-        return True
-    return after in "-_/#" and end + 1 < len(text) and text[end + 1].isalnum()
 
 
 class ClickstreamPhoneRecognizer(PhoneRecognizer):
@@ -101,53 +86,11 @@ class ClickstreamPhoneRecognizer(PhoneRecognizer):
         digits = sum(char.isdigit() for char in span)
         if digits < _MIN_PHONE_DIGITS or _DATE.match(span) or _IPV4.match(span):
             return False
-        if is_card_number(re.sub(r"\D", "", span)) or _ID_LABEL_BEFORE.search(
-            text[max(0, start - 24) : start]
-        ):
+        # A card is never written with '+' (a Luhn-valid +CC number is still a phone number).
+        card = not span.startswith("+") and is_card_number(re.sub(r"\D", "", span))
+        if card or after_id_label(text, start):
             return False
         return not glued_to_identifier(text, start, end)
-
-
-# Issuer prefixes and lengths of the card networks; any other Luhn-valid digit run is not a card.
-_CARD_RULES: tuple[tuple[re.Pattern[str], frozenset[int]], ...] = (
-    (re.compile(r"^4"), frozenset({13, 16, 19})),  # Visa
-    (re.compile(r"^(5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)"), frozenset({16})),  # Mastercard
-    (re.compile(r"^3[47]"), frozenset({15})),  # Amex
-    (re.compile(r"^(6011|65|64[4-9]|622)"), frozenset({16, 19})),  # Discover / UnionPay co-brand
-    (re.compile(r"^35(2[89]|[3-8]\d)"), frozenset({16, 19})),  # JCB
-    (re.compile(r"^3(0[0-5]|[689])"), frozenset({14, 16})),  # Diners
-    (re.compile(r"^(5018|5020|5038|5893|6304|6759|676[1-3])"), frozenset({12, 13, 16, 19})),  # Maestro
-)
-
-
-def is_card_number(digits: str) -> bool:
-    """Issuer prefix + length of a known network, and the Luhn checksum."""
-    if not digits.isdigit():
-        return False
-    if not any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_RULES):
-        return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-class ClickstreamCreditCardRecognizer(CreditCardRecognizer):
-    """Presidio's card pattern; valid only with a known issuer prefix/length and the Luhn checksum."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        digits = re.sub(r"[ -]", "", pattern_text)
-        return is_card_number(digits)
-
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
-        return [
-            result
-            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if not glued_to_identifier(text, result.start, result.end)
-        ]
 
 
 # Eponymous brands and characters that spaCy's small model labels PERSON in product searches.
@@ -302,10 +245,13 @@ class ClickstreamSpacyRecognizer(SpacyRecognizer):
             result
             for result in super().analyze(text, entities, nlp_artifacts)
             if result.entity_type != "PERSON"
-            or plausible_person(
-                text[result.start : result.end],
-                self.allow_list,
-                _span_tags(nlp_artifacts, result.start, result.end),
+            or (
+                plausible_person(
+                    text[result.start : result.end],
+                    self.allow_list,
+                    _span_tags(nlp_artifacts, result.start, result.end),
+                )
+                and not ner_person_in_product_text(text, result.start, result.end)
             )
         ]
 
@@ -610,6 +556,12 @@ def _spacy_ner(config: PrivacyConfig) -> EntityRecognizer:
     )
 
 
+def _person_context(config: PrivacyConfig) -> EntityRecognizer:
+    from privacy.name_context import PersonContextRecognizer  # it builds on this module's validation
+
+    return PersonContextRecognizer(_person_allow_list(config), supported_language=config.language)
+
+
 BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
     spec.name: spec
     for spec in (
@@ -630,12 +582,12 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "credit_card",
             frozenset({"CREDIT_CARD"}),
-            lambda config: ClickstreamCreditCardRecognizer(supported_language=config.language),
+            lambda config: LuhnCardRecognizer(supported_language=config.language),
         ),
         RecognizerSpec(
             "iban",
             frozenset({"IBAN_CODE"}),
-            lambda config: IbanRecognizer(supported_language=config.language),
+            lambda config: IbanChecksumRecognizer(supported_language=config.language),
         ),
         RecognizerSpec(
             "us_ssn",
@@ -666,6 +618,7 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
                 _person_allow_list(config), supported_language=config.language
             ),
         ),
+        RecognizerSpec("person_context", frozenset({"PERSON"}), _person_context),
         RecognizerSpec("spacy_ner", frozenset({"PERSON", "LOCATION"}), _spacy_ner, needs_ner=True),
     )
 }

@@ -1,0 +1,372 @@
+"""A labelled PII corpus the recognizers were not tuned on: Faker's names and identifiers, our templates.
+
+Names come from Faker's per-locale name lists (English, Irish incl. ga_IE's Ó/Mac forms and en_IE's
+O'/Mc forms, Spanish, Portuguese, French, German, Dutch, Polish, Turkish, Arabic, Yoruba, Igbo, Hindi,
+Japanese and Chinese, the last three in Latin script). The recognizers use no names list at all (shape,
+case and context rules plus spaCy's NER), so nothing here can have been learnt by them.
+
+Identifiers come from Faker too (IBANs and card numbers are checksum-valid by construction; phone numbers
+are kept only when python-phonenumbers calls them valid) and are printed in the forms people write them:
+IBAN compact and in groups of four, cards in groups with spaces or dashes, phones in national and
+international forms. Each identifier is placed in one field form: free text, a URL path segment, a query
+parameter (percent- or plus-encoded).
+
+The templates below are the evaluation set: they were written before, and never used while, tuning the
+recognizers (the tuning texts are the generator's, ``generator/texts.py``, and the examples in
+``tests/test_privacy_text.py``). ``no_pii_texts`` are product titles, search terms and order/SKU texts.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus, unquote_plus
+
+import phonenumbers
+from faker import Faker
+
+# Locale -> the culture it stands for. "Arabic in Latin script": Faker's ar_* locales are in Arabic
+# script only; en_PK's list is Arabic-origin given names and surnames written in Latin script.
+NAME_LOCALES: dict[str, str] = {
+    "en_US": "English",
+    "en_GB": "English",
+    "en_IE": "Irish",
+    "ga_IE": "Irish",
+    "es_ES": "Spanish",
+    "es_MX": "Spanish",
+    "pt_PT": "Portuguese",
+    "pt_BR": "Portuguese",
+    "fr_FR": "French",
+    "de_DE": "German",
+    "nl_NL": "Dutch",
+    "pl_PL": "Polish",
+    "tr_TR": "Turkish",
+    "en_PK": "Arabic",
+    "yo_NG": "Yoruba",
+    "ig_NG": "Igbo",
+    "en_IN": "Hindi",
+    "ja_JP": "Japanese",
+    "zh_CN": "Chinese",
+}
+_ROMANIZED = {"ja_JP", "zh_CN"}
+
+# Name templates: {name} full name, {first} given name only. Titles, free text, sign-offs, searches.
+NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("title", "Orders of {name}"),
+    ("title", "Order history – {name} | Larkspur Goods"),
+    ("title", "{name}'s wishlist"),
+    ("title", "Account overview: {name}"),
+    ("title", "Gift registry of {name} | Larkspur Goods"),
+    ("title", "Welcome back, {name}"),
+    ("title", "Saved addresses for {name}"),
+    ("text", "The parcel was left with my neighbour {name} yesterday."),
+    ("text", "Please put the order under the name {name}."),
+    ("text", "I am writing on behalf of {name}, who placed the order."),
+    ("text", "Could {name} pick up the order from the store instead?"),
+    ("text", "Invoice should be addressed to {name}, accounts department."),
+    ("text", "The recipient is {name}, please call before delivering."),
+    ("text", "{name} here, the jacket arrived with a torn seam."),
+    ("signoff", "The zip on the coat broke after two weeks. Can I get a replacement?\n\nBest wishes,\n{name}"),
+    ("signoff", "Still waiting for my refund, it has been ten days.\nRegards,\n{name}"),
+    ("signoff", "Love the new boots, thank you so much! — {name}"),
+    ("signoff", "I would like to change my delivery slot to Friday. Thanks, {first}"),
+    ("signoff", "Hello, the size chart seems wrong for the trousers.\nKind regards\n{name}"),
+    ("signoff", "Great service as always.\nCheers,\n{first}"),
+    ("search", "order for {name}"),
+    ("search", "gift card {name}"),
+)
+
+# Tuning set: different wording, used while tuning the recognizers (``tuning_corpus``); never evaluated.
+TUNING_NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("title", "Orders placed by {name}"),
+    ("title", "{name} – My account"),
+    ("title", "Profile: {name} | Larkspur Goods"),
+    ("title", "Wishlist of {name}"),
+    ("title", "Returns for {name}"),
+    ("title", "Delivery address of {name}"),
+    ("text", "My sister {name} ordered the same coat last week."),
+    ("text", "Can you send the invoice to {name}?"),
+    ("text", "This is {name}, I called earlier about the refund."),
+    ("text", "Please contact {name} about the missing item."),
+    ("text", "It was signed for by {name} at the door."),
+    ("text", "{name} ordered two of these, only one came."),
+    ("signoff", "Thanks for the quick reply!\n{name}"),
+    ("signoff", "The boots are lovely.\nBest,\n{name}"),
+    ("signoff", "Where is my parcel? Many thanks, {first}"),
+    ("signoff", "I need a bigger size. Kind regards, {name}"),
+    ("signoff", "Please cancel the order.\nSincerely,\n{name}"),
+    ("signoff", "All sorted now, thank you — {first}"),
+    ("search", "{name} order"),
+    ("search", "parcel for {name}"),
+)
+TUNING_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "text": ("pay into {value} please", "{value} is my new one", "details below\n{value}"),
+    "path": ("https://shop.example.com/pay/{value}", "https://shop.example.com/{value}"),
+    "query": ("https://shop.example.com/r?acct={value}", "https://shop.example.com/find?search={value}"),
+}
+
+IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "text": (
+        "please refund to {value}",
+        "my details: {value}, thanks",
+        "Payment reference {value} was charged twice",
+        "{value}",
+        "can you update it to {value} before shipping?",
+    ),
+    "path": ("https://shop.example.com/account/{value}/edit", "https://shop.example.com/u/{value}"),
+    "query": ("https://shop.example.com/checkout?step=2&ref={value}", "https://shop.example.com/s?q={value}&page=1"),
+}
+
+# No-PII vocabulary (evaluation only: not the generator's catalog words).
+_COLOURS = ("Charcoal", "Olive", "Sand", "Rust", "Ivory", "Teal", "Burgundy", "Mustard", "Slate", "Coral")
+_MATERIALS = ("Merino", "Cotton", "Corduroy", "Suede", "Cashmere", "Recycled Nylon", "Organic Hemp", "Bamboo")
+_PRODUCTS = (
+    "Crew Neck Jumper", "Chelsea Boots", "Puffer Jacket", "Wide Leg Trousers", "Bucket Hat", "Crossbody Bag",
+    "Rain Mac", "Fleece Gilet", "Ankle Socks 3-Pack", "Water Bottle 750ml", "Espresso Cups Set of 4",
+    "Duvet Cover King", "Yoga Mat", "Travel Pillow", "Desk Organiser", "Wool Throw", "Hiking Sandals",
+)  # fmt: skip
+_SEARCH_WORDS = (
+    "waterproof", "vegan", "petite", "tall", "kids", "unisex", "summer", "winter", "lightweight", "warm",
+    "cheap", "best", "sale", "gift ideas", "for men", "for women", "next day delivery", "size 12", "uk 9",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One corpus text: which field form it stands for, its PII (type, value as a person reads it)."""
+
+    field: str  # title | text | signoff | search | path | query
+    text: str
+    culture: str | None
+    pii: tuple[tuple[str, str], ...]
+
+    @property
+    def is_url(self) -> bool:
+        return self.text.startswith("https://")
+
+
+def _person(fake: Faker, locale: str) -> tuple[str, str]:
+    if locale in _ROMANIZED:
+        return fake.first_romanized_name(), fake.last_romanized_name()
+    return fake.first_name(), fake.last_name()
+
+
+def name_texts(seed: int, per_locale: int, templates: tuple[tuple[str, str], ...] = NAME_TEMPLATES) -> list[LabelledText]:
+    rng = random.Random(seed)
+    texts = []
+    for locale, culture in NAME_LOCALES.items():
+        fake = Faker(locale)
+        fake.seed_instance(seed)
+        for _ in range(per_locale):
+            first, last = _person(fake, locale)
+            field, template = rng.choice(templates)
+            full = f"{first} {last}"
+            name = first if "{first}" in template else full
+            texts.append(LabelledText(field, template.format(name=full, first=first), culture, (("PERSON", name),)))
+    return texts
+
+
+def _iban_forms(iban: str) -> list[str]:
+    return [iban, " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))]
+
+
+def _card_forms(number: str) -> list[str]:
+    if len(number) == 15:  # Amex: 4-6-5
+        groups = [number[:4], number[4:10], number[10:]]
+    else:
+        groups = [number[i : i + 4] for i in range(0, len(number), 4)]
+    return [number, " ".join(groups), "-".join(groups)]
+
+
+_PHONE_REGIONS = {
+    "en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "es_ES": "ES", "en_CA": "CA", "ja_JP": "JP",
+    "nl_NL": "NL", "pl_PL": "PL", "it_IT": "IT", "pt_PT": "PT", "en_IE": "IE", "en_IN": "IN", "en_AU": "AU",
+}  # fmt: skip
+# Regions whose numbers are written nationally in the corpus: the ones PrivacyConfig.phone_regions lists.
+# Numbers of other regions appear in international form only (a national number is ambiguous without them).
+NATIONAL_PHONE_REGIONS = frozenset({"US", "GB", "DE", "FR", "CA", "ES", "JP"})
+
+
+def _phone_forms(fake: Faker, region: str, rng: random.Random) -> list[str]:
+    while True:
+        raw = fake.phone_number().split("x")[0]
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == region:
+            break
+    fmt = phonenumbers.PhoneNumberFormat
+    international = phonenumbers.format_number(number, fmt.INTERNATIONAL)
+    forms = [international, phonenumbers.format_number(number, fmt.E164)]
+    if region in NATIONAL_PHONE_REGIONS:
+        national = phonenumbers.format_number(number, fmt.NATIONAL)
+        forms += [national, national.replace(" ", "")] if region != "US" else [national]
+        if region == "US":
+            digits = str(number.national_number)
+            forms += [f"{digits[:3]}.{digits[3:6]}.{digits[6:]}", f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"]
+    return [rng.choice(forms)]
+
+
+def identifier_texts(
+    seed: int, per_kind: int, templates: dict[str, tuple[str, ...]] = IDENTIFIER_TEMPLATES
+) -> list[LabelledText]:
+    """IBANs, cards, phones and e-mails in each printed form and each field form."""
+    rng = random.Random(seed)
+    locales = list(_PHONE_REGIONS)
+    fakes = {locale: Faker(locale) for locale in locales}
+    for fake in fakes.values():
+        fake.seed_instance(seed)
+    card_types = ("visa", "visa13", "visa19", "mastercard", "amex", "discover", "jcb", "diners", "maestro")
+    iban_locales = [loc for loc in locales if hasattr(fakes[loc], "iban")]
+    texts = []
+    for index in range(per_kind):
+        locale = locales[index % len(locales)]
+        fake = fakes[locale]
+        values = {
+            "IBAN_CODE": rng.choice(_iban_forms(fakes[iban_locales[index % len(iban_locales)]].iban())),
+            "CREDIT_CARD": rng.choice(_card_forms(fakes["en_US"].credit_card_number(card_types[index % len(card_types)]))),
+            "PHONE_NUMBER": _phone_forms(fake, _PHONE_REGIONS[locale], rng)[0],
+            "EMAIL_ADDRESS": rng.choice((fake.email(), fake.free_email(), fake.company_email())),
+        }
+        for entity, value in values.items():
+            field = ("text", "text", "path", "query")[rng.randrange(4)]
+            template = rng.choice(templates[field])
+            if field == "text":
+                written = value
+            elif field == "path":
+                written = quote(value, safe="@+")
+            else:
+                written = quote_plus(value, safe="@") if rng.random() < 0.5 else quote(value, safe="")
+            texts.append(LabelledText(field, template.format(value=written), None, ((entity, value),)))
+    return texts
+
+
+def no_pii_texts(seed: int, count: int) -> list[LabelledText]:
+    """Product titles, search terms, order numbers and SKUs: nothing here may change."""
+    rng = random.Random(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+
+    def order_like() -> str:
+        year = rng.choice((2025, 2026))
+        return rng.choice(
+            (
+                f"Order #LG-{year}-{rng.randint(100000, 999999)} confirmed",
+                f"SKU {rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}-{rng.choice(('XS', 'M', 'XL'))}",
+                f"order {rng.randint(10**12, 10**13 - 1)} status",
+                f"tracking number {fake.bothify('1Z###??##########').upper()}",
+                f"Invoice INV-{rng.randint(10**7, 10**8 - 1)}",
+                f"item {fake.ean13()}",
+                f"return label for order {rng.randint(10**15, 10**16 - 1)}",
+                f"ref {fake.bothify('??##-####-####').upper()}",
+            )
+        )
+
+    def title() -> str:
+        product = f"{rng.choice(_COLOURS)} {rng.choice(_MATERIALS)} {rng.choice(_PRODUCTS)}"
+        return rng.choice((f"{product} | Larkspur Goods", product, f"{product} – Reviews", f"Buy {product} online"))
+
+    def search() -> str:
+        words = rng.sample(_SEARCH_WORDS, 2)
+        return f"{words[0]} {rng.choice(_PRODUCTS).lower()} {words[1]}"
+
+    makers = (("title", title), ("search", search), ("order", order_like))
+    texts = []
+    for index in range(count):
+        field, make = makers[index % len(makers)]
+        texts.append(LabelledText(field, make(), None, ()))
+    return texts
+
+
+def build_corpus(seed: int = 2026, names_per_locale: int = 60, identifiers_per_kind: int = 150,
+                 no_pii: int = 600) -> list[LabelledText]:
+    """The evaluation corpus: 19 x 60 name texts + 4 x 150 identifier texts + 600 texts without PII."""
+    return name_texts(seed, names_per_locale) + identifier_texts(seed, identifiers_per_kind) + no_pii_texts(seed, no_pii)
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def leaked(entity: str, value: str, template_text: str, output: str) -> bool:
+    """Does any printed form of ``value`` survive in ``output`` (decoded if a URL)?
+
+    Identifiers: the value with separators removed must not appear in the output with separators
+    removed (so a half-replaced "DE89 3704 <IBAN_CODE>" or a re-spaced copy still counts); e-mails as
+    written. Names: no word of the name (3+ letters, not a particle) may stand as a whole word in the
+    output, unless the template itself has that word.
+    """
+    decoded = unquote_plus(output)
+    if entity == "EMAIL_ADDRESS":
+        return value.lower() in decoded.lower()
+    if entity != "PERSON":
+        return _NOT_ALNUM.sub("", value).lower() in _NOT_ALNUM.sub("", decoded).lower()
+    fixed = set(_words(template_text.replace(value, " ")))
+    kept = set(_words(decoded))
+    return any(word in kept and word not in fixed for word in _words(value) if len(word) >= 3)
+
+
+def _words(text: str) -> list[str]:
+    return [word.lower() for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)]
+
+
+@dataclass(frozen=True)
+class CorpusScore:
+    found: dict[str, int]  # per entity type, values not leaked
+    total: dict[str, int]
+    misses: list[tuple[str, str, str, str]]  # entity, culture or field, text, output (for the test report)
+    no_pii_unchanged: int
+    no_pii_total: int
+    changed: list[tuple[str, str]]
+    by_culture: dict[str, tuple[int, int]]
+
+    def recall(self, entity: str) -> float:
+        return self.found[entity] / self.total[entity]
+
+    def report(self) -> str:
+        lines = [f"{e}: recall {self.found[e]}/{self.total[e]} = {self.recall(e):.3f}" for e in sorted(self.total)]
+        lines.append(
+            f"no-PII texts unchanged {self.no_pii_unchanged}/{self.no_pii_total} = "
+            f"{self.no_pii_unchanged / self.no_pii_total:.3f}"
+        )
+        lines += [f"  PERSON {c}: {f}/{t}" for c, (f, t) in sorted(self.by_culture.items())]
+        return "\n".join(lines)
+
+
+def score(corpus: list[LabelledText], outputs: list[str]) -> CorpusScore:
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    culture_found: Counter[str] = Counter()
+    culture_total: Counter[str] = Counter()
+    misses, changed = [], []
+    unchanged = no_pii = 0
+    for item, output in zip(corpus, outputs, strict=True):
+        if not item.pii:
+            no_pii += 1
+            if output == item.text:
+                unchanged += 1
+            else:
+                changed.append((item.text, output))
+            continue
+        for entity, value in item.pii:
+            total[entity] += 1
+            ok = not leaked(entity, value, item.text, output)
+            found[entity] += ok
+            if entity == "PERSON":
+                culture_total[item.culture or ""] += 1
+                culture_found[item.culture or ""] += ok
+            if not ok:
+                misses.append((entity, item.culture or item.field, item.text, output))
+    by_culture = {c: (culture_found[c], culture_total[c]) for c in culture_total}
+    return CorpusScore(dict(found), dict(total), misses, unchanged, no_pii, changed, by_culture)
+
+
+def tuning_corpus(seed: int = 7) -> list[LabelledText]:
+    """The tuning set: other templates, another seed (``bench``-style exploration, never asserted on)."""
+    return (
+        name_texts(seed, 40, TUNING_NAME_TEMPLATES)
+        + identifier_texts(seed, 150, TUNING_IDENTIFIER_TEMPLATES)
+        + no_pii_texts(seed, 300)
+    )
