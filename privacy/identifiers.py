@@ -45,9 +45,11 @@ CARD_CANDIDATE = re.compile(r"(?<![\w+])\d{4,6}(?:([ -])\d{3,7}(?:\1\d{3,7}){0,3
 # A number glued to letters by '-', '_', '/', '#' or '.' is part of an identifier (SKU-4471-2209,
 # ORD-2026-118273, /p/4471220933), not a phone or card number.
 _IDENTIFIER_JOINERS = "-_/#."
-# "order 4155550134", "SKU #4155550134", "tracking no. 4155550134": an id, whatever its digits say.
+# "order 4155550134", "SKU #4155550134", "tracking no. 4155550134": an id, whatever its digits say, when it
+# is written compact (``compact_after_id_label``). Not "ref"/"reference": people write a payment reference
+# and then their card or phone number.
 _ID_LABEL_BEFORE = re.compile(
-    r"\b(order|ord|sku|item|article|art|invoice|inv|ref|reference|tracking|confirmation|conf|booking|"
+    r"\b(order|ord|sku|item|article|art|invoice|inv|tracking|confirmation|conf|booking|"
     r"product|prod|model|part|style|upc|ean|gtin|isbn|asin|id)\b\W{0,2}(no|nr|num|number|id|#)?\W{0,3}$",
     re.IGNORECASE,
 )
@@ -66,8 +68,11 @@ def glued_to_identifier(text: str, start: int, end: int) -> bool:
     return after in "-_/#" and end + 1 < len(text) and text[end + 1].isalnum()
 
 
-def after_id_label(text: str, start: int) -> bool:
-    """An id label ("order", "SKU #", "tracking no.") right before ``start``."""
+def compact_after_id_label(text: str, start: int, end: int) -> bool:
+    """A compact digit run (no '+', no separators) right after an id label ("order", "SKU #", "tracking
+    no."). A number printed in groups ("4111 1111 1111 1111", "+44 20 7946 0958") is still PII there."""
+    if not text[start:end].isdigit():
+        return False
     return _ID_LABEL_BEFORE.search(text[max(0, start - 24) : start]) is not None
 
 
@@ -155,5 +160,5 @@ class LuhnCardRecognizer(EntityRecognizer):
         return [
             RecognizerResult("CREDIT_CARD", start, end, 1.0)
             for start, end in card_spans(text)
-            if not glued_to_identifier(text, start, end) and not after_id_label(text, start)
+            if not glued_to_identifier(text, start, end) and not compact_after_id_label(text, start, end)
         ]

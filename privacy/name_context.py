@@ -45,14 +45,15 @@ from privacy.recognizers import (
 # Irish surname prefixes written as their own capitalised word ("Ó Tuairisg", "Ní Bhriain", "Mac Goill").
 IRISH_PREFIXES = frozenset(["Ó", "Ní", "Nic", "Uí", "Ua", "Mhic", "Mac", "Mag", "Mc", "O"])
 _IRISH = "(?:" + "|".join(sorted(IRISH_PREFIXES, key=len, reverse=True)) + ")"
-_LINK = rf"[ \t]+(?:(?:{_PARTICLE}|{_IRISH})[ \t]+){{0,2}}"
+_LINK = rf"[ \t]+(?:(?:{_PARTICLE}|{_IRISH}|an|na)[ \t]+){{0,2}}"
 # Two to four capitalised words, particles and Irish prefixes between them.
 NAME = rf"{_CAPITALISED}(?:{_LINK}{_CAPITALISED}){{1,3}}"
 
 _BEFORE_CUES = (
     r"of|for|by|to|from|with|contact|contacted|call|ask|behalf of|the name|name is|name|recipient is|recipient|"
     r"neighbour|neighbor|welcome back|welcome|overview|profile|account|addressed to|attention|attn|"
-    r"signed by|collected by|on behalf of|care of|c/o|this is|i am|i'm|my name is|it's"
+    r"signed by|collected by|on behalf of|care of|c/o|this is|i am|i'm|my name is|it's|gift card|"
+    r"could|can|would|will|did|should|does|let|tell"
 )
 _PERSON_VERBS = (
     r"here|ordered|placed|called|bought|asked|wrote|emailed|phoned|says|said|has|had|is|was|will|would|"
@@ -79,6 +80,13 @@ class PersonContextRecognizer(PatternRecognizer):
         ),
         Pattern(
             "name before order", rf"^[ \t]*\K{NAME}(?=[ \t]+(?i:order|orders|parcel|delivery|account)[ \t]*$)", 0.6
+        ),
+        # A whole title segment after a page that belongs to a person ("Order history – Nicola Clarke |").
+        Pattern(
+            "name after account page",
+            r"(?i:\b(?:history|orders|account|profile|wishlist|addresses|returns|messages|invoices?|settings|"
+            rf"details|overview|basket|subscriptions?))[ \t]*[–—:|-][ \t]*\K{NAME}(?=[ \t]*(?:[|–—(]|$))",
+            0.6,
         ),
         Pattern(
             "name after sign-off",

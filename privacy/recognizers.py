@@ -29,7 +29,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from privacy.identifiers import (
     IbanChecksumRecognizer,
     LuhnCardRecognizer,
-    after_id_label,
+    compact_after_id_label,
     glued_to_identifier,
     is_card_number,
 )
@@ -88,7 +88,7 @@ class ClickstreamPhoneRecognizer(PhoneRecognizer):
             return False
         # A card is never written with '+' (a Luhn-valid +CC number is still a phone number).
         card = not span.startswith("+") and is_card_number(re.sub(r"\D", "", span))
-        if card or after_id_label(text, start):
+        if card or compact_after_id_label(text, start, end):
             return False
         return not glued_to_identifier(text, start, end)
 
@@ -252,6 +252,7 @@ class ClickstreamSpacyRecognizer(SpacyRecognizer):
                     _span_tags(nlp_artifacts, result.start, result.end),
                 )
                 and not ner_person_in_product_text(text, result.start, result.end)
+                and not lower_case_english_words(text[result.start : result.end], nlp_artifacts)
             )
         ]
 
@@ -491,6 +492,32 @@ def _verbs_of(nlp: Language) -> frozenset[str]:
     if lookups is None or not lookups.has_table("lemma_index"):
         return frozenset()
     return frozenset(lookups.get_table("lemma_index").get("verb", []))
+
+
+def lower_case_english_words(span_text: str, nlp_artifacts: NlpArtifacts | None) -> bool:
+    """A lower-case NER PERSON guess made only of English words of the lemmatizer's index ("best rain
+    <mac tall>"); "maria gonzalez" has a word outside it. Without the index, False."""
+    if not span_text.islower():
+        return False
+    words = _english_words(nlp_artifacts)
+    return bool(words) and all(word in words for word in _WORD_RUN.findall(span_text))
+
+
+def _english_words(nlp_artifacts: NlpArtifacts | None) -> frozenset[str]:
+    models = getattr(getattr(nlp_artifacts, "nlp_engine", None), "nlp", None) or {}
+    return next((_words_of(nlp) for nlp in models.values()), frozenset())
+
+
+@lru_cache(maxsize=4)
+def _words_of(nlp: Language) -> frozenset[str]:
+    """Every noun, verb, adjective and adverb of the lemmatizer's WordNet index, empty without one."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    return frozenset(word for pos in ("noun", "verb", "adj", "adv") for word in index.get(pos, []))
 
 
 def _entity_labels(nlp_artifacts: NlpArtifacts | None, start: int, end: int) -> set[str]:

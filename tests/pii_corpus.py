@@ -53,7 +53,7 @@ NAME_LOCALES: dict[str, str] = {
 _ROMANIZED = {"ja_JP", "zh_CN"}
 
 # Name templates: {name} full name, {first} given name only. Titles, free text, sign-offs, searches.
-NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+FIRST_EVAL_NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("title", "Orders of {name}"),
     ("title", "Order history – {name} | Larkspur Goods"),
     ("title", "{name}'s wishlist"),
@@ -107,7 +107,7 @@ TUNING_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "query": ("https://shop.example.com/r?acct={value}", "https://shop.example.com/find?search={value}"),
 }
 
-IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+FIRST_EVAL_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "text": (
         "please refund to {value}",
         "my details: {value}, thanks",
@@ -119,17 +119,90 @@ IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "query": ("https://shop.example.com/checkout?step=2&ref={value}", "https://shop.example.com/s?q={value}&page=1"),
 }
 
-# No-PII vocabulary (evaluation only: not the generator's catalog words).
-_COLOURS = ("Charcoal", "Olive", "Sand", "Rust", "Ivory", "Teal", "Burgundy", "Mustard", "Slate", "Coral")
-_MATERIALS = ("Merino", "Cotton", "Corduroy", "Suede", "Cashmere", "Recycled Nylon", "Organic Hemp", "Bamboo")
-_PRODUCTS = (
-    "Crew Neck Jumper", "Chelsea Boots", "Puffer Jacket", "Wide Leg Trousers", "Bucket Hat", "Crossbody Bag",
-    "Rain Mac", "Fleece Gilet", "Ankle Socks 3-Pack", "Water Bottle 750ml", "Espresso Cups Set of 4",
-    "Duvet Cover King", "Yoga Mat", "Travel Pillow", "Desk Organiser", "Wool Throw", "Hiking Sandals",
+# The evaluation set. Written after the first evaluation (FIRST_EVAL_*: name recall 0.928, card 0.853,
+# phone 0.927) and before any tuning on that one's misses; the first set then joined the tuning set.
+NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("title", "Your orders – {name}"),
+    ("title", "Invoice for {name} | Larkspur Goods"),
+    ("title", "Messages with {name}"),
+    ("title", "Subscription settings ({name})"),
+    ("title", "Shipping label: {name}"),
+    ("title", "Payment methods of {name}"),
+    ("text", "Hi there, my husband {name} placed this order by mistake."),
+    ("text", "Deliver it to {name} at reception please."),
+    ("text", "The courier said {name} signed for it but nobody here did."),
+    ("text", "Is the order for {name} ready to collect?"),
+    ("text", "Can {name} return it on my behalf?"),
+    ("text", "The refund went to the card of {name} instead of mine."),
+    ("text", "Ask for {name} when you arrive."),
+    ("signoff", "The colour is different from the photos.\nThanks,\n{name}"),
+    ("signoff", "Lovely quality, will buy again!\n— {name}"),
+    ("signoff", "Please advise on the exchange. Warm regards, {name}"),
+    ("signoff", "Any update on this?\n\n{name}"),
+    ("signoff", "Sorry for the trouble, and thanks again, {first}"),
+    ("search", "{name} invoice"),
+    ("search", "track parcel {name}"),
+)
+IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "text": (
+        "here it is: {value}",
+        "pls use {value} from now on",
+        "{value} (new)",
+        "details\n{value}\nthanks",
+        "It should say {value}, not the old one.",
+    ),
+    "path": ("https://shop.example.com/customers/{value}", "https://shop.example.com/api/v1/lookup/{value}/orders"),
+    "query": (
+        "https://shop.example.com/account?contact={value}",
+        "https://shop.example.com/search?term={value}&sort=price",
+        "https://shop.example.com/p/1234?utm_source=mail&note={value}",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NoPiiVocabulary:
+    """Words of product titles and searches (not the generator's catalog words)."""
+
+    colours: tuple[str, ...]
+    materials: tuple[str, ...]
+    products: tuple[str, ...]
+    search_words: tuple[str, ...]
+    title_forms: tuple[str, ...]  # "{product}" placeholders
+
+
+# Used while tuning (and by the first evaluation).
+TUNING_VOCABULARY = NoPiiVocabulary(
+    colours=("Charcoal", "Olive", "Sand", "Rust", "Ivory", "Teal", "Burgundy", "Mustard", "Slate", "Coral"),
+    materials=("Merino", "Cotton", "Corduroy", "Suede", "Cashmere", "Recycled Nylon", "Organic Hemp", "Bamboo"),
+    products=(
+        "Crew Neck Jumper", "Chelsea Boots", "Puffer Jacket", "Wide Leg Trousers", "Bucket Hat", "Crossbody Bag",
+        "Rain Mac", "Fleece Gilet", "Ankle Socks 3-Pack", "Water Bottle 750ml", "Espresso Cups Set of 4",
+        "Duvet Cover King", "Yoga Mat", "Travel Pillow", "Desk Organiser", "Wool Throw", "Hiking Sandals",
+    ),
+    search_words=(
+        "waterproof", "vegan", "petite", "tall", "kids", "unisex", "summer", "winter", "lightweight", "warm",
+        "cheap", "best", "sale", "gift ideas", "for men", "for women", "next day delivery", "size 12", "uk 9",
+    ),
+    title_forms=("{product} | Larkspur Goods", "{product}", "{product} – Reviews", "Buy {product} online"),
 )  # fmt: skip
-_SEARCH_WORDS = (
-    "waterproof", "vegan", "petite", "tall", "kids", "unisex", "summer", "winter", "lightweight", "warm",
-    "cheap", "best", "sale", "gift ideas", "for men", "for women", "next day delivery", "size 12", "uk 9",
+# The evaluation's, written with NAME_TEMPLATES.
+EVALUATION_VOCABULARY = NoPiiVocabulary(
+    colours=("Stone", "Forest", "Midnight", "Blush", "Oat", "Pewter", "Cobalt", "Terracotta", "Sage", "Lilac"),
+    materials=("Waxed Cotton", "Lambswool", "Ripstop", "Jersey", "Velvet", "Oak", "Stoneware", "Alpaca"),
+    products=(
+        "Quilted Vest", "Field Jacket", "Pleated Skirt", "Roll Neck", "Weekender Holdall", "Card Holder",
+        "Table Runner", "Cushion Cover 45cm", "Pour Over Kettle", "Storage Basket Large", "Trail Gaiters",
+        "Bike Light Set", "Kids Wellies", "Linen Napkins Set of 6", "Camp Stool", "Picture Frame A4",
+    ),
+    search_words=(
+        "breathable", "wide fit", "extra long", "machine washable", "eco", "plus size", "kids 8-9", "xl",
+        "under 50", "in stock", "click and collect", "christmas", "black friday", "new in", "uk 7", "eu 42",
+    ),
+    title_forms=(
+        "{product} – Larkspur Goods", "Shop {product}", "{product}: Size Guide", "{product} | Free Returns",
+        "New Season {product}",
+    ),
 )  # fmt: skip
 
 
@@ -153,7 +226,9 @@ def _person(fake: Faker, locale: str) -> tuple[str, str]:
     return fake.first_name(), fake.last_name()
 
 
-def name_texts(seed: int, per_locale: int, templates: tuple[tuple[str, str], ...] = NAME_TEMPLATES) -> list[LabelledText]:
+def name_texts(
+    seed: int, per_locale: int, templates: tuple[tuple[str, str], ...] = NAME_TEMPLATES
+) -> list[LabelledText]:
     rng = random.Random(seed)
     texts = []
     for locale, culture in NAME_LOCALES.items():
@@ -227,12 +302,18 @@ def identifier_texts(
         fake = fakes[locale]
         values = {
             "IBAN_CODE": rng.choice(_iban_forms(fakes[iban_locales[index % len(iban_locales)]].iban())),
-            "CREDIT_CARD": rng.choice(_card_forms(fakes["en_US"].credit_card_number(card_types[index % len(card_types)]))),
+            "CREDIT_CARD": rng.choice(
+                _card_forms(fakes["en_US"].credit_card_number(card_types[index % len(card_types)]))
+            ),
             "PHONE_NUMBER": _phone_forms(fake, _PHONE_REGIONS[locale], rng)[0],
             "EMAIL_ADDRESS": rng.choice((fake.email(), fake.free_email(), fake.company_email())),
         }
         for entity, value in values.items():
             field = ("text", "text", "path", "query")[rng.randrange(4)]
+            if entity == "PHONE_NUMBER" and value.isdigit() and not value.startswith("0"):
+                # A national number without separators or trunk 0 (Spanish "949229185") is a numeric id
+                # in a URL; the URL rules leave bare digit runs alone (docs/privacy.md), so text only.
+                field = "text"
             template = rng.choice(templates[field])
             if field == "text":
                 written = value
@@ -244,16 +325,17 @@ def identifier_texts(
     return texts
 
 
-def no_pii_texts(seed: int, count: int) -> list[LabelledText]:
+def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION_VOCABULARY) -> list[LabelledText]:
     """Product titles, search terms, order numbers and SKUs: nothing here may change."""
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
+    tuning = vocabulary is TUNING_VOCABULARY
 
     def order_like() -> str:
         year = rng.choice((2025, 2026))
-        return rng.choice(
-            (
+        if tuning:
+            forms = (
                 f"Order #LG-{year}-{rng.randint(100000, 999999)} confirmed",
                 f"SKU {rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}-{rng.choice(('XS', 'M', 'XL'))}",
                 f"order {rng.randint(10**12, 10**13 - 1)} status",
@@ -263,17 +345,42 @@ def no_pii_texts(seed: int, count: int) -> list[LabelledText]:
                 f"return label for order {rng.randint(10**15, 10**16 - 1)}",
                 f"ref {fake.bothify('??##-####-####').upper()}",
             )
-        )
+        else:
+            forms = (
+                f"Your order {rng.randint(10**9, 10**10 - 1)} has shipped",
+                f"Order no. {rng.randint(10**13, 10**14 - 1)}",
+                f"{fake.bothify('??-####-??').upper()} back in stock",
+                f"gtin {fake.ean13()} out of stock",
+                f"Booking ref {fake.bothify('??#?#?').upper()}",
+                f"Receipt {year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} #{rng.randint(1000, 99999)}",
+                f"sku {fake.bothify('???-#####').lower()} size {rng.choice(('s', 'm', 'l'))}",
+                f"parcel {fake.bothify('JD0000########').upper()} delayed",
+                f"article {rng.randint(10**11, 10**12 - 1)}",
+            )
+        return rng.choice(forms)
 
     def title() -> str:
-        product = f"{rng.choice(_COLOURS)} {rng.choice(_MATERIALS)} {rng.choice(_PRODUCTS)}"
-        return rng.choice((f"{product} | Larkspur Goods", product, f"{product} – Reviews", f"Buy {product} online"))
+        v = vocabulary
+        product = f"{rng.choice(v.colours)} {rng.choice(v.materials)} {rng.choice(v.products)}"
+        return rng.choice(v.title_forms).format(product=product)
 
     def search() -> str:
-        words = rng.sample(_SEARCH_WORDS, 2)
-        return f"{words[0]} {rng.choice(_PRODUCTS).lower()} {words[1]}"
+        words = rng.sample(vocabulary.search_words, 2)
+        return f"{words[0]} {rng.choice(vocabulary.products).lower()} {words[1]}"
 
-    makers = (("title", title), ("search", search), ("order", order_like))
+    def url() -> str:
+        host = "https://shop.example.com"
+        return rng.choice(
+            (
+                f"{host}/p/{rng.randint(10**9, 10**10 - 1)}?ref=home",
+                f"{host}/search?q={quote_plus(search())}&page={rng.randint(1, 9)}",
+                f"{host}/orders/LG-{rng.randint(2025, 2026)}-{rng.randint(100000, 999999)}",
+                f"{host}/checkout?cart={fake.uuid4()}&step={rng.randint(1, 3)}",
+                f"{host}/c/{quote(rng.choice(vocabulary.products).lower().replace(' ', '-'))}?sort=price&size=12",
+            )
+        )
+
+    makers = (("title", title), ("search", search), ("order", order_like), ("url", url))
     texts = []
     for index in range(count):
         field, make = makers[index % len(makers)]
@@ -281,10 +388,13 @@ def no_pii_texts(seed: int, count: int) -> list[LabelledText]:
     return texts
 
 
-def build_corpus(seed: int = 2026, names_per_locale: int = 60, identifiers_per_kind: int = 150,
-                 no_pii: int = 600) -> list[LabelledText]:
+def build_corpus(
+    seed: int = 2026, names_per_locale: int = 60, identifiers_per_kind: int = 150, no_pii: int = 600
+) -> list[LabelledText]:
     """The evaluation corpus: 19 x 60 name texts + 4 x 150 identifier texts + 600 texts without PII."""
-    return name_texts(seed, names_per_locale) + identifier_texts(seed, identifiers_per_kind) + no_pii_texts(seed, no_pii)
+    return (
+        name_texts(seed, names_per_locale) + identifier_texts(seed, identifiers_per_kind) + no_pii_texts(seed, no_pii)
+    )
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -364,9 +474,11 @@ def score(corpus: list[LabelledText], outputs: list[str]) -> CorpusScore:
 
 
 def tuning_corpus(seed: int = 7) -> list[LabelledText]:
-    """The tuning set: other templates, another seed (``bench``-style exploration, never asserted on)."""
+    """The tuning set: the tuning templates and the first evaluation's, other seeds; never asserted on."""
     return (
         name_texts(seed, 40, TUNING_NAME_TEMPLATES)
+        + name_texts(seed + 1, 40, FIRST_EVAL_NAME_TEMPLATES)
         + identifier_texts(seed, 150, TUNING_IDENTIFIER_TEMPLATES)
-        + no_pii_texts(seed, 300)
+        + identifier_texts(seed + 1, 150, FIRST_EVAL_IDENTIFIER_TEMPLATES)
+        + no_pii_texts(seed, 600, TUNING_VOCABULARY)
     )
