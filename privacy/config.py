@@ -31,7 +31,7 @@ DEFAULT_ENTITIES = (
 
 DEFAULT_RECOGNIZERS = (
     "email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "person_cue", "person_signoff",
-    "person_particle", "person_context", "spacy_ner",
+    "person_particle", "person_context", "person_shape", "spacy_ner",
 )  # fmt: skip
 
 DEFAULT_FIELD_POLICIES: dict[str, FieldPolicy] = {

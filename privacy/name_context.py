@@ -24,7 +24,8 @@ learnt; the cue lists were written from a tuning set of other templates (docs/pr
 from __future__ import annotations
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from privacy.recognizers import (
@@ -36,6 +37,7 @@ from privacy.recognizers import (
     _SIGN_OFF_WORDS,
     NAME_PARTICLES,
     SHOP_WORDS,
+    _english_words,
     _entity_labels,
     _span_tags,
     brand_with_word_before,
@@ -45,9 +47,14 @@ from privacy.recognizers import (
 # Irish surname prefixes written as their own capitalised word ("Ó Tuairisg", "Ní Bhriain", "Mac Goill").
 IRISH_PREFIXES = frozenset(["Ó", "Ní", "Nic", "Uí", "Ua", "Mhic", "Mac", "Mag", "Mc", "O"])
 _IRISH = "(?:" + "|".join(sorted(IRISH_PREFIXES, key=len, reverse=True)) + ")"
-_LINK = rf"[ \t]+(?:(?:{_PARTICLE}|{_IRISH}|an|na)[ \t]+){{0,2}}"
+# After an Irish prefix the surname may carry an initial mutation: "Ó hÉalaí", "Mac mBriartaigh", "de hÓra".
+_MUTATED = rf"(?:bh|dt|gc|ng|[hmnbdgt]|[nt]-)?{_CAPITALISED}"
+_LINK = (
+    rf"(?:(?:[ \t]+(?:{_PARTICLE}|an|na)){{0,2}}[ \t]+{_CAPITALISED}"
+    rf"|[ \t]+(?:{_IRISH}|de)[ \t]+(?:(?:an|na)[ \t]+)?{_MUTATED})"
+)
 # Two to four capitalised words, particles and Irish prefixes between them.
-NAME = rf"{_CAPITALISED}(?:{_LINK}{_CAPITALISED}){{1,3}}"
+NAME = rf"{_CAPITALISED}{_LINK}{{1,3}}"
 
 _BEFORE_CUES = (
     r"of|for|by|to|from|with|contact|contacted|call|ask|behalf of|the name|name is|name|recipient is|recipient|"
@@ -138,3 +145,113 @@ def context_name_valid(text: str, start: int, end: int, allow_list: frozenset[st
 def _has_proper_noun(nlp_artifacts: object, start: int, end: int) -> bool:
     tags = _span_tags(nlp_artifacts, start, end, skip=NAME_PARTICLES)  # type: ignore[arg-type]
     return tags is None or any(tag in _PROPER_NOUN_TAGS for tag in tags)
+
+
+_RUN = regex.compile(rf"(?<![\p{{L}}'’-]){NAME}(?![\p{{L}}'’-])")
+_CAPITALISED_WORD = regex.compile(r"\p{Lu}[\p{L}'’-]*")
+_SENTENCE_START = regex.compile(r"(?:^|[.!?:;(\n\"“])[ \t]*$")
+_LOWER_CASE_WORD = regex.compile(r"(?<![\p{L}\p{N}'’-])\p{Ll}{2,}(?![\p{L}'’-])")
+_FUNCTION_WORDS = frozenset(["of", "for", "and", "the", "with", "by", "to", "in", "on", "at", "an", "or"])
+
+
+class CapitalisedNameRecognizer(EntityRecognizer):
+    """Two to four capitalised words standing alone in text that has lower-case words: a proper name.
+
+    No cue needed: in a sentence or a search ("track parcel Ifeoma Iroha", "Shipping label: Núria Torres",
+    "The courier said Pavani Toor signed for it") a maximal run of two to four capitalised words is a
+    name, a place, a brand or a product. Dates and events go by their NER label, brands by the allow list,
+    products by the shop words; a run of ordinary English words (the lemmatizer's index: "Royal Mail",
+    "Lovely Quality", "United States") needs a PERSON label. Places are not ruled out by NER: the small
+    model calls half the names it does not know GPE/FAC/LOC ("François Klein", "Fábio Pinheiro"), so a
+    multi-word place name that is not English words ("Hong Kong") in a sentence is replaced too
+    (over-scrubbing, measured as such on the texts without PII). No proper-noun tag is needed either
+    ("Oluwasegun"/NN, "Kolade"/RB). A text without a lower-case
+    word is a title: nothing is taken there (the NER filter in ``privacy.name_shapes`` is the same rule).
+    A sentence-opening cue word is not part of the name ("Thanks Ana Walker", "Dear Chloe Nguyen").
+    """
+
+    def __init__(self, allow_list: frozenset[str], supported_language: str = "en") -> None:
+        self.allow_list = allow_list
+        super().__init__(
+            supported_entities=["PERSON"], name="CapitalisedNameRecognizer", supported_language=supported_language
+        )
+
+    def load(self) -> None:
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if nlp_artifacts is None or not _LOWER_CASE_WORD_OUTSIDE(text):
+            return []
+        english = _english_words(nlp_artifacts)
+        results = []
+        for match in _RUN.finditer(text):
+            start, end = match.span()
+            if _capitalised_neighbour(text, start, end) or _product_noun_after(text, end):
+                continue
+            if _SENTENCE_START.search(text[:start]):
+                start = _skip_opening_words(text, start, end)
+            if start is None or not context_name_valid(text, start, end, self.allow_list):
+                continue
+            labels = _entity_labels(nlp_artifacts, start, end)
+            if labels & _NOT_A_NAME_LABELS:
+                continue
+            if "PERSON" not in labels and (
+                not english or all(_is_english(w, english) for w in _words(text[start:end]))
+            ):
+                continue
+            results.append(RecognizerResult("PERSON", start, end, 0.6))
+        return results
+
+
+def _is_english(word: str, english: frozenset[str]) -> bool:
+    """In the lemmatizer's index as written or as a regular plural's singular ("States", "Goods")."""
+    return word in english or (word.endswith("s") and (word[:-1] in english or word[:-2] in english))
+
+
+def _LOWER_CASE_WORD_OUTSIDE(text: str) -> bool:  # noqa: N802
+    return any(word not in _FUNCTION_WORDS for word in _LOWER_CASE_WORD.findall(text))
+
+
+def _words(span: str) -> list[str]:
+    return [
+        w.lower()
+        for w in regex.findall(r"\p{L}+", span)
+        if w not in NAME_PARTICLES and w not in IRISH_PREFIXES and w not in ("an", "na")
+    ]
+
+
+# Shop words that name a product: a brand stands before them ("Van Cleef necklace"); a name stands before
+# the others ("Ana Burgos order", "... invoice").
+_PRODUCT_NOUNS = SHOP_WORDS - {
+    "order", "delivery", "return", "returns", "help", "contact", "account", "home", "page", "search", "results",
+    "sign", "login", "gift", "gifts", "review", "reviews", "cart", "checkout", "code", "new", "best", "top", "free",
+}  # fmt: skip
+
+
+def _product_noun_after(text: str, end: int) -> bool:
+    after = regex.match(r"[ \t]+(\p{L}+)", text[end : end + 40])
+    return bool(after) and after.group(1).lower() in _PRODUCT_NOUNS
+
+
+def _capitalised_neighbour(text: str, start: int, end: int) -> bool:
+    """The run goes on: a capitalised word right before or after it on the same line."""
+    before = regex.search(r"(\p{L}[\p{L}'’-]*)[ \t]+$", text[max(0, start - 40) : start])
+    after = regex.match(r"[ \t]+(\p{L}[\p{L}'’-]*)", text[end : end + 40])
+    return bool(before and before.group(1)[0].isupper()) or bool(after and after.group(1)[0].isupper())
+
+
+def _skip_opening_words(text: str, start: int, end: int) -> int | None:
+    """At a sentence start, drop opening words that are cues or ordinary words ("Thanks", "The", "Dear");
+    None when fewer than two words are left."""
+    words = list(_CAPITALISED_WORD.finditer(text, start, end))
+    index = 0
+    while index < len(words) and normalize_name(words[index].group()) in _OPENING_WORDS:
+        index += 1
+    if len(words) - index < 2:
+        return None
+    return words[index].start()
+
+
+_OPENING_WORDS = frozenset(STOP_WORDS | _ADDRESSEE_WORDS | {"ask", "call", "contact", "tell", "email", "attn"})

@@ -139,7 +139,7 @@ SHOP_WORDS = frozenset(
         "goods", "stock", "limited", "classic", "eau", "parfum", "toilette",
         "slip", "loafer", "runner", "runners", "trail", "daypack", "tote", "mug", "candle", "pole", "bottle",
         "headlamp", "pan", "canvas", "leather", "linen", "denim", "wool", "chino", "ceramic", "trekking",
-        "bank", "scented", "bluetooth", "delivery", "review", "reviews",
+        "bank", "scented", "bluetooth", "delivery", "review", "reviews", "moisturizer", "moisturiser",
     ]
 )  # fmt: skip
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -589,6 +589,12 @@ def _person_context(config: PrivacyConfig) -> EntityRecognizer:
     return PersonContextRecognizer(_person_allow_list(config), supported_language=config.language)
 
 
+def _person_shape(config: PrivacyConfig) -> EntityRecognizer:
+    from privacy.name_context import CapitalisedNameRecognizer
+
+    return CapitalisedNameRecognizer(_person_allow_list(config), supported_language=config.language)
+
+
 BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
     spec.name: spec
     for spec in (
@@ -646,6 +652,7 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
             ),
         ),
         RecognizerSpec("person_context", frozenset({"PERSON"}), _person_context),
+        RecognizerSpec("person_shape", frozenset({"PERSON"}), _person_shape),
         RecognizerSpec("spacy_ner", frozenset({"PERSON", "LOCATION"}), _spacy_ner, needs_ner=True),
     )
 }

@@ -119,9 +119,8 @@ FIRST_EVAL_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "query": ("https://shop.example.com/checkout?step=2&ref={value}", "https://shop.example.com/s?q={value}&page=1"),
 }
 
-# The evaluation set. Written after the first evaluation (FIRST_EVAL_*: name recall 0.928, card 0.853,
-# phone 0.927) and before any tuning on that one's misses; the first set then joined the tuning set.
-NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+# The second evaluation set (name recall 0.922, identifiers 1.000, no-PII 0.998), then tuning material.
+SECOND_EVAL_NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("title", "Your orders – {name}"),
     ("title", "Invoice for {name} | Larkspur Goods"),
     ("title", "Messages with {name}"),
@@ -143,7 +142,7 @@ NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("search", "{name} invoice"),
     ("search", "track parcel {name}"),
 )
-IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+SECOND_EVAL_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "text": (
         "here it is: {value}",
         "pls use {value} from now on",
@@ -156,6 +155,47 @@ IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
         "https://shop.example.com/account?contact={value}",
         "https://shop.example.com/search?term={value}&sort=price",
         "https://shop.example.com/p/1234?utm_source=mail&note={value}",
+    ),
+}
+
+
+# The evaluation set. Written after the second evaluation and before any tuning on its misses; the
+# first two sets then joined the tuning set (docs/privacy.md has the three rounds' figures).
+NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("title", "Reorder items bought by {name}"),
+    ("title", "Loyalty points – {name} | Larkspur Goods"),
+    ("title", "Return request #{number} · {name}"),
+    ("title", "Dashboard | {name}"),
+    ("title", "Gift message from {name}"),
+    ("title", "Edit profile of {name}"),
+    ("text", "Hello, I ordered this as a present for {name} but it came in the wrong size."),
+    ("text", "Could you change the delivery name to {name}? I spelled it wrong."),
+    ("text", "Last week {name} from your Leeds store told me to email you."),
+    ("text", "The account is in the name of {name}, not mine."),
+    ("text", "Please let {name} know the parcel is at the depot."),
+    ("text", "We bought two coats for {name} and me."),
+    ("text", "Your driver gave my package to {name} next door."),
+    ("signoff", "I have attached a photo of the damage.\nYours faithfully,\n{name}"),
+    ("signoff", "Happy with the exchange, thanks for sorting it!\nAll the best, {first}"),
+    ("signoff", "Do you ship to Portugal?\nThank you,\n{name}"),
+    ("signoff", "The discount code didn't work at checkout.\n\nBest regards\n{name}"),
+    ("signoff", "Great, that works for me. — {first}"),
+    ("search", "orders {name}"),
+    ("search", "receipt for {name}"),
+)
+IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "text": (
+        "you can reach me on {value} any time",
+        "Refund to: {value}",
+        "{value} is wrong on the invoice",
+        "use {value} instead, the other one is closed",
+        "Hi, details as requested - {value}",
+    ),
+    "path": ("https://shop.example.com/profile/{value}", "https://shop.example.com/refunds/{value}/status"),
+    "query": (
+        "https://shop.example.com/help?from={value}",
+        "https://shop.example.com/search?q={value}",
+        "https://shop.example.com/checkout/done?order=LG-2026-118273&billing={value}",
     ),
 }
 
@@ -186,8 +226,8 @@ TUNING_VOCABULARY = NoPiiVocabulary(
     ),
     title_forms=("{product} | Larkspur Goods", "{product}", "{product} – Reviews", "Buy {product} online"),
 )  # fmt: skip
-# The evaluation's, written with NAME_TEMPLATES.
-EVALUATION_VOCABULARY = NoPiiVocabulary(
+# The second evaluation's.
+SECOND_EVAL_VOCABULARY = NoPiiVocabulary(
     colours=("Stone", "Forest", "Midnight", "Blush", "Oat", "Pewter", "Cobalt", "Terracotta", "Sage", "Lilac"),
     materials=("Waxed Cotton", "Lambswool", "Ripstop", "Jersey", "Velvet", "Oak", "Stoneware", "Alpaca"),
     products=(
@@ -202,6 +242,26 @@ EVALUATION_VOCABULARY = NoPiiVocabulary(
     title_forms=(
         "{product} – Larkspur Goods", "Shop {product}", "{product}: Size Guide", "{product} | Free Returns",
         "New Season {product}",
+    ),
+)  # fmt: skip
+
+
+# The evaluation's, written with NAME_TEMPLATES.
+EVALUATION_VOCABULARY = NoPiiVocabulary(
+    colours=("Mocha", "Indigo", "Heather Grey", "Mint", "Saffron", "Plum", "Walnut", "Chalk", "Ochre", "Jade"),
+    materials=("Brushed Twill", "Tweed", "Seersucker", "Enamel", "Rattan", "Shearling", "Poplin", "Felt"),
+    products=(
+        "Overshirt", "Bomber", "Pinafore Dress", "Bobble Hat", "Tote Organiser", "Laptop Sleeve 13in",
+        "Plant Pot Medium", "Bath Mat", "Lunch Box", "Hot Water Bottle", "Snood", "Slippers", "Apron",
+        "Coffee Grinder", "Dog Lead", "Hand Cream 50ml", "Reading Light",
+    ),
+    search_words=(
+        "sustainable", "slim fit", "oversized", "for toddlers", "gift for him", "gift for her", "under 30",
+        "age 5-6", "free delivery", "same day", "size 14", "boys", "girls", "matching set", "uk 10", "eu 38",
+    ),
+    title_forms=(
+        "{product} | Larkspur Goods", "Men's {product}", "{product} – Delivery & Returns", "{product} (Restocked)",
+        "Compare {product}", "{product} Care Guide",
     ),
 )  # fmt: skip
 
@@ -239,7 +299,8 @@ def name_texts(
             field, template = rng.choice(templates)
             full = f"{first} {last}"
             name = first if "{first}" in template else full
-            texts.append(LabelledText(field, template.format(name=full, first=first), culture, (("PERSON", name),)))
+            text = template.format(name=full, first=first, number=rng.randint(10000, 99999))
+            texts.append(LabelledText(field, text, culture, (("PERSON", name),)))
     return texts
 
 
@@ -330,11 +391,10 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
-    tuning = vocabulary is TUNING_VOCABULARY
 
     def order_like() -> str:
         year = rng.choice((2025, 2026))
-        if tuning:
+        if vocabulary is TUNING_VOCABULARY:
             forms = (
                 f"Order #LG-{year}-{rng.randint(100000, 999999)} confirmed",
                 f"SKU {rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}-{rng.choice(('XS', 'M', 'XL'))}",
@@ -345,7 +405,7 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
                 f"return label for order {rng.randint(10**15, 10**16 - 1)}",
                 f"ref {fake.bothify('??##-####-####').upper()}",
             )
-        else:
+        elif vocabulary is SECOND_EVAL_VOCABULARY:
             forms = (
                 f"Your order {rng.randint(10**9, 10**10 - 1)} has shipped",
                 f"Order no. {rng.randint(10**13, 10**14 - 1)}",
@@ -356,6 +416,18 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
                 f"sku {fake.bothify('???-#####').lower()} size {rng.choice(('s', 'm', 'l'))}",
                 f"parcel {fake.bothify('JD0000########').upper()} delayed",
                 f"article {rng.randint(10**11, 10**12 - 1)}",
+            )
+        else:
+            forms = (
+                f"Order {rng.randint(10**15, 10**16 - 1)} dispatched",
+                f"Tracking ID {fake.bothify('??#########GB').upper()}",
+                f"Model {fake.bothify('??-####').upper()} manual",
+                f"isbn 978{rng.randint(10**9, 10**10 - 1)}",
+                f"Product code {rng.randint(10**7, 10**8 - 1)}",
+                f"Confirmation {fake.bothify('###-####-###')}",
+                f"Batch {year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}-{rng.randint(1, 99)}",
+                f"SKU{rng.randint(10**8, 10**9 - 1)}",
+                f"Part no. {rng.randint(10**11, 10**12 - 1)}",
             )
         return rng.choice(forms)
 
@@ -370,6 +442,15 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
 
     def url() -> str:
         host = "https://shop.example.com"
+        if vocabulary is EVALUATION_VOCABULARY:
+            return rng.choice(
+                (
+                    f"{host}/product/{rng.randint(10**7, 10**8 - 1)}/{fake.slug()}",
+                    f"{host}/search?q={quote_plus(search())}",
+                    f"{host}/track?parcel={fake.bothify('JD00##########').upper()}",
+                    f"{host}/account/orders?page={rng.randint(1, 5)}&id={rng.randint(10**9, 10**10 - 1)}",
+                )
+            )
         return rng.choice(
             (
                 f"{host}/p/{rng.randint(10**9, 10**10 - 1)}?ref=home",
@@ -478,7 +559,10 @@ def tuning_corpus(seed: int = 7) -> list[LabelledText]:
     return (
         name_texts(seed, 40, TUNING_NAME_TEMPLATES)
         + name_texts(seed + 1, 40, FIRST_EVAL_NAME_TEMPLATES)
+        + name_texts(seed + 2, 40, SECOND_EVAL_NAME_TEMPLATES)
         + identifier_texts(seed, 150, TUNING_IDENTIFIER_TEMPLATES)
         + identifier_texts(seed + 1, 150, FIRST_EVAL_IDENTIFIER_TEMPLATES)
+        + identifier_texts(seed + 2, 150, SECOND_EVAL_IDENTIFIER_TEMPLATES)
         + no_pii_texts(seed, 600, TUNING_VOCABULARY)
+        + no_pii_texts(seed + 2, 600, SECOND_EVAL_VOCABULARY)
     )
