@@ -115,8 +115,9 @@ def luhn_valid(digits: str) -> bool:
 
 def is_card_number(digits: str) -> bool:
     """12-19 digits, a card network's leading digit (2 Mastercard/Mir, 3 Amex/Diners/JCB, 4 Visa,
-    5 Mastercard/Maestro, 6 Discover/UnionPay/Maestro), and the Luhn checksum."""
-    return digits.isdigit() and 12 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+    5 Mastercard/Maestro, 6 Discover/UnionPay/Maestro; Maestro's 0604 too), and the Luhn checksum."""
+    network = digits[0] in "23456" or digits.startswith("0604")  # 0604: a Maestro range
+    return digits.isdigit() and 12 <= len(digits) <= 19 and network and luhn_valid(digits)
 
 
 def card_spans(text: str) -> Iterator[tuple[int, int]]:

@@ -102,6 +102,8 @@ class PersonContextRecognizer(PatternRecognizer):
         ),
         # The last line of a message, alone under a line ending a sentence: a signature.
         Pattern("name on the last line", rf"[.!?,][ \t]*\n[ \t\n]*\K{NAME}(?=[ \t]*\Z)", 0.6),
+        # A lone given name signing a message after a dash ("Great, that works for me. — Aadil").
+        Pattern("given name after closing dash", rf"[.!?][ \t]*[–—-][ \t]*\K{_CAPITALISED}(?=[ \t]*\Z)", 0.6),
         Pattern("name after closing dash", rf"[–—-][ \t]*\K{NAME}(?=[ \t]*[.!]?[ \t]*\Z)", 0.6),
     ]
 
@@ -120,19 +122,28 @@ class PersonContextRecognizer(PatternRecognizer):
         return [
             result
             for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if context_name_valid(text, result.start, result.end, self.allow_list)
+            if context_name_valid(text, result.start, result.end, self.allow_list, min_words=_min_words(result))
             and not _entity_labels(nlp_artifacts, result.start, result.end) & _NOT_A_NAME_LABELS
-            and _has_proper_noun(nlp_artifacts, result.start, result.end)
+            and (
+                _min_words(result) == 1  # a lone word after a closing dash: the position is the evidence
+                or _has_proper_noun(nlp_artifacts, result.start, result.end)
+                or "PERSON" in _entity_labels(nlp_artifacts, result.start, result.end)
+            )
         ]
 
 
-def context_name_valid(text: str, start: int, end: int, allow_list: frozenset[str]) -> bool:
+def _min_words(result: RecognizerResult) -> int:
+    explanation = result.analysis_explanation
+    return 1 if explanation is not None and explanation.pattern_name == "given name after closing dash" else 2
+
+
+def context_name_valid(text: str, start: int, end: int, allow_list: frozenset[str], min_words: int = 2) -> bool:
     """The PERSON validation for names found by context: no shop, relation or addressee word; no stop
     word first ("The Orders"), none of four letters or more anywhere ("Please Contact Us" has "us" first;
     a short capitalised surname such as "He" or "Du" is kept); not a brand."""
     words = [normalize_name(word) for word in text[start:end].split() if word not in NAME_PARTICLES]
     words = [word for word in words if word and word not in {w.lower() for w in IRISH_PREFIXES}]
-    if len(words) < 2 or words[0] in STOP_WORDS:
+    if len(words) < min_words or words[0] in STOP_WORDS:
         return False
     if any(w in SHOP_WORDS or w in _RELATION_WORDS or w in _ADDRESSEE_WORDS for w in words):
         return False
@@ -182,8 +193,10 @@ class CapitalisedNameRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        if nlp_artifacts is None or not _LOWER_CASE_WORD_OUTSIDE(text):
+        if nlp_artifacts is None:
             return []
+        if not _LOWER_CASE_WORD_OUTSIDE(text):
+            return self._title_names(text)
         english = _english_words(nlp_artifacts)
         results = []
         for match in _RUN.finditer(text):
@@ -203,6 +216,36 @@ class CapitalisedNameRecognizer(EntityRecognizer):
                 continue
             results.append(RecognizerResult("PERSON", start, end, 0.6))
         return results
+
+    def _title_names(self, text: str) -> list[RecognizerResult]:
+        """In a title (no lower-case word), a segment that is only a name, beside a segment naming a
+        person's page ("Dashboard | Paul Woods", "Loyalty Points – Ada Obi"); a product page has none."""
+        segments = [(m.start(), m.end()) for m in regex.finditer(r"[^|–—:()\n]+", text)]
+        if not any(_ACCOUNT_PAGE_WORDS & set(_words(text[a:b])) for a, b in segments):
+            return []
+        results = []
+        for a, b in segments:
+            segment = text[a:b]
+            start, end = a + len(segment) - len(segment.lstrip()), a + len(segment.rstrip())
+            if (
+                start < end
+                and regex.fullmatch(NAME, text[start:end])
+                and context_name_valid(text, start, end, self.allow_list)
+                and not (_ACCOUNT_PAGE_WORDS & set(_words(text[start:end])))
+            ):
+                results.append(RecognizerResult("PERSON", start, end, 0.6))
+        return results
+
+
+# Words of the pages that belong to a signed-in person (not product pages: "Delivery & Returns", "Reviews").
+_ACCOUNT_PAGE_WORDS = frozenset(
+    [
+        "dashboard", "account", "accounts", "profile", "orders", "wishlist", "settings", "addresses", "messages",
+        "inbox", "invoice", "invoices", "receipt", "receipts", "loyalty", "points", "rewards", "subscription",
+        "subscriptions", "history", "overview", "my", "membership", "member", "preferences", "payments", "wallet",
+        "registry",
+    ]
+)  # fmt: skip
 
 
 def _is_english(word: str, english: frozenset[str]) -> bool:

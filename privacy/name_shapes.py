@@ -12,7 +12,7 @@ import regex
 
 _WORD_AT_START = regex.compile(r"^[ \t]*(\p{L}[\p{L}'’-]*)")
 _WORD_AT_END = regex.compile(r"(\p{L}[\p{L}'’-]*)[ \t]*$")
-_SEGMENT_BREAK = regex.compile(r"[|–—:\n]| - ")
+_SEGMENT_BREAK = regex.compile(r"[|–—:()\n]| - ")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’-])\p{Ll}[\p{L}'’-]*")
 _CUES_BEFORE_A_NAME = frozenset(
     [

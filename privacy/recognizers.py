@@ -608,6 +608,9 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
             frozenset({"PHONE_NUMBER"}),
             lambda config: ClickstreamPhoneRecognizer(
                 supported_language=config.language,
+                # STRICT_GROUPING: the digits must be grouped the way the region prints its numbers, so
+                # "Confirmation 906-5939-761" (3-4-3) is no US number; compact runs still count.
+                leniency=2,
                 supported_regions=tuple(config.phone_regions),
                 context=ClickstreamPhoneRecognizer.CONTEXT,
             ),

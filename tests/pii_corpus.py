@@ -159,9 +159,8 @@ SECOND_EVAL_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-# The evaluation set. Written after the second evaluation and before any tuning on its misses; the
-# first two sets then joined the tuning set (docs/privacy.md has the three rounds' figures).
-NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+# The third evaluation set (name recall 0.891, no-PII 0.955), then tuning material.
+THIRD_EVAL_NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("title", "Reorder items bought by {name}"),
     ("title", "Loyalty points – {name} | Larkspur Goods"),
     ("title", "Return request #{number} · {name}"),
@@ -183,7 +182,7 @@ NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("search", "orders {name}"),
     ("search", "receipt for {name}"),
 )
-IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+THIRD_EVAL_IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
     "text": (
         "you can reach me on {value} any time",
         "Refund to: {value}",
@@ -246,8 +245,8 @@ SECOND_EVAL_VOCABULARY = NoPiiVocabulary(
 )  # fmt: skip
 
 
-# The evaluation's, written with NAME_TEMPLATES.
-EVALUATION_VOCABULARY = NoPiiVocabulary(
+# The third evaluation's.
+THIRD_EVAL_VOCABULARY = NoPiiVocabulary(
     colours=("Mocha", "Indigo", "Heather Grey", "Mint", "Saffron", "Plum", "Walnut", "Chalk", "Ochre", "Jade"),
     materials=("Brushed Twill", "Tweed", "Seersucker", "Enamel", "Rattan", "Shearling", "Poplin", "Felt"),
     products=(
@@ -262,6 +261,65 @@ EVALUATION_VOCABULARY = NoPiiVocabulary(
     title_forms=(
         "{product} | Larkspur Goods", "Men's {product}", "{product} – Delivery & Returns", "{product} (Restocked)",
         "Compare {product}", "{product} Care Guide",
+    ),
+)  # fmt: skip
+
+
+# The evaluation set. Written after the third evaluation and before any tuning on its misses; the first
+# three sets then joined the tuning set (docs/privacy.md has every round's figures).
+NAME_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("title", "Hi {first}! Your recommendations"),
+    ("title", "Store credit – {name}"),
+    ("title", "Order confirmation for {name} | Larkspur Goods"),
+    ("title", "{name} · Wishlist"),
+    ("title", "Referral from {name}"),
+    ("title", "Members area – {name}"),
+    ("text", "I think {name} used my card by accident, please check."),
+    ("text", "It was a birthday gift from {name}, can I exchange it without the receipt?"),
+    ("text", "Please cancel the order that {name} placed this morning."),
+    ("text", "Tell the driver to leave it with {name} in flat 2."),
+    ("text", "{name} and I share this account."),
+    ("text", "Hello, this is about an order made by {name} on Monday."),
+    ("text", "Is it possible to add {name} as a second recipient?"),
+    ("signoff", "It still hasn't arrived and the tracking is not updating.\n\nThanks in advance,\n{name}"),
+    ("signoff", "Fab jumper, really warm.\nXx {first}"),
+    ("signoff", "Can you call me back please?\nKind Regards,\n{name}"),
+    ("signoff", "I'd like a refund rather than store credit.\nMany thanks\n{name}"),
+    ("signoff", "Sorted, thank you!\n-- \n{name}"),
+    ("search", "{name} return"),
+    ("search", "account {name}"),
+)
+IDENTIFIER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "text": (
+        "new details {value} please update",
+        "Can you send it to {value}?",
+        "{value} – that's the right one",
+        "contact: {value}",
+        "I gave {value} at checkout by mistake",
+    ),
+    "path": ("https://shop.example.com/me/{value}", "https://shop.example.com/verify/{value}?lang=en"),
+    "query": (
+        "https://shop.example.com/newsletter?signup={value}",
+        "https://shop.example.com/search?query={value}&in=all",
+        "https://shop.example.com/pay?method=bank&account={value}",
+    ),
+}
+# The evaluation's, written with NAME_TEMPLATES.
+EVALUATION_VOCABULARY = NoPiiVocabulary(
+    colours=("Khaki", "Rose", "Navy Blue", "Espresso", "Seafoam", "Amber", "Graphite", "Cream", "Moss", "Berry"),
+    materials=("Canvas", "Cord", "Fleece", "Mesh", "Cork", "Bamboo Fibre", "Denim", "Acacia"),
+    products=(
+        "Chore Jacket", "Cargo Shorts", "Beanie Hat", "Bum Bag", "Running Vest", "Travel Mug 350ml",
+        "Serving Board", "Photo Album", "Pet Bed Small", "Knee Pads", "Rucksack 20L", "Shower Curtain",
+        "Pencil Case", "Bed Socks", "Hair Clips 4-Pack", "Fitted Sheet Double", "Plant Stand",
+    ),
+    search_words=(
+        "recycled", "long sleeve", "short sleeve", "toddler", "matching", "work", "school", "age 10-11",
+        "under 20", "clearance", "gift wrap", "express delivery", "size 8", "size 16", "uk 6", "eu 44",
+    ),
+    title_forms=(
+        "{product} | Larkspur Goods", "Women's {product}", "{product} – Sale", "Kids' {product}",
+        "{product} Reviews & Ratings", "{product} (Back Soon)",
     ),
 )  # fmt: skip
 
@@ -417,7 +475,7 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
                 f"parcel {fake.bothify('JD0000########').upper()} delayed",
                 f"article {rng.randint(10**11, 10**12 - 1)}",
             )
-        else:
+        elif vocabulary is THIRD_EVAL_VOCABULARY:
             forms = (
                 f"Order {rng.randint(10**15, 10**16 - 1)} dispatched",
                 f"Tracking ID {fake.bothify('??#########GB').upper()}",
@@ -428,6 +486,18 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
                 f"Batch {year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}-{rng.randint(1, 99)}",
                 f"SKU{rng.randint(10**8, 10**9 - 1)}",
                 f"Part no. {rng.randint(10**11, 10**12 - 1)}",
+            )
+        else:
+            forms = (
+                f"Order LG{rng.randint(10**9, 10**10 - 1)} is on its way",
+                f"item no {rng.randint(10**6, 10**7 - 1)}",
+                f"Lot {rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+                f"upc {rng.randint(10**11, 10**12 - 1)}",
+                f"Gift card ending {rng.randint(1000, 9999)}",
+                f"Voucher {fake.bothify('????-????-????').upper()}",
+                f"Return #{rng.randint(10**5, 10**6 - 1)} received",
+                f"Ticket {rng.randint(10**6, 10**7 - 1)}",
+                f"Delivery slot {rng.randint(8, 11)}:00-{rng.randint(12, 18)}:00 on {year}-{rng.randint(1, 12):02d}-01",
             )
         return rng.choice(forms)
 
@@ -443,6 +513,15 @@ def no_pii_texts(seed: int, count: int, vocabulary: NoPiiVocabulary = EVALUATION
     def url() -> str:
         host = "https://shop.example.com"
         if vocabulary is EVALUATION_VOCABULARY:
+            return rng.choice(
+                (
+                    f"{host}/item/{rng.randint(10**5, 10**6 - 1)}?colour=navy&size={rng.randint(6, 16)}",
+                    f"{host}/search?query={quote_plus(search())}&in=all",
+                    f"{host}/order/LG{rng.randint(10**9, 10**10 - 1)}/invoice.pdf",
+                    f"{host}/basket?voucher={fake.bothify('????-????').upper()}",
+                )
+            )
+        if vocabulary is THIRD_EVAL_VOCABULARY:
             return rng.choice(
                 (
                     f"{host}/product/{rng.randint(10**7, 10**8 - 1)}/{fake.slug()}",
@@ -560,9 +639,12 @@ def tuning_corpus(seed: int = 7) -> list[LabelledText]:
         name_texts(seed, 40, TUNING_NAME_TEMPLATES)
         + name_texts(seed + 1, 40, FIRST_EVAL_NAME_TEMPLATES)
         + name_texts(seed + 2, 40, SECOND_EVAL_NAME_TEMPLATES)
+        + name_texts(seed + 3, 40, THIRD_EVAL_NAME_TEMPLATES)
         + identifier_texts(seed, 150, TUNING_IDENTIFIER_TEMPLATES)
         + identifier_texts(seed + 1, 150, FIRST_EVAL_IDENTIFIER_TEMPLATES)
         + identifier_texts(seed + 2, 150, SECOND_EVAL_IDENTIFIER_TEMPLATES)
+        + identifier_texts(seed + 3, 150, THIRD_EVAL_IDENTIFIER_TEMPLATES)
         + no_pii_texts(seed, 600, TUNING_VOCABULARY)
         + no_pii_texts(seed + 2, 600, SECOND_EVAL_VOCABULARY)
+        + no_pii_texts(seed + 3, 600, THIRD_EVAL_VOCABULARY)
     )
