@@ -120,9 +120,15 @@ def is_card_number(digits: str) -> bool:
     return digits.isdigit() and 12 <= len(digits) <= 19 and network and luhn_valid(digits)
 
 
+_IBAN_HEAD_BEFORE = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2} $")
+
+
 def card_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Luhn-valid card numbers; not the digit groups of an IBAN-shaped string ("DE89 3704 ...")."""
     for match in CARD_CANDIDATE.finditer(text):
-        if is_card_number(re.sub(r"[ -]", "", match.group())):
+        if is_card_number(re.sub(r"[ -]", "", match.group())) and not _IBAN_HEAD_BEFORE.search(
+            text[max(0, match.start() - 5) : match.start()]
+        ):
             yield match.span()
 
 
