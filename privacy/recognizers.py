@@ -19,9 +19,12 @@ import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
     EmailRecognizer,
+    EsNifRecognizer,
     IpRecognizer,
     PhoneRecognizer,
+    PlPeselRecognizer,
     SpacyRecognizer,
+    UkNinoRecognizer,
     UsSsnRecognizer,
 )
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -41,9 +44,12 @@ if TYPE_CHECKING:
 
     from privacy.config import PrivacyConfig
 
+# National ids beyond US_SSN: registered, found only when the config's ``entities`` lists them.
+NATIONAL_ID_ENTITIES = frozenset({"UK_NINO", "ES_NIF", "PL_PESEL"})
 SUPPORTED_ENTITIES = frozenset(
     {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
     | {"PERSON", "LOCATION"}
+    | NATIONAL_ID_ENTITIES
 )
 
 # Public-suffix data from the snapshot bundled with tldextract: no suffix-list download, no disk cache.
@@ -630,6 +636,16 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
             frozenset({"US_SSN"}),
             lambda config: UsSsnRecognizer(supported_language=config.language),
         ),
+        # Presidio's, with their checksums (NIF control letter, PESEL check digit); off until enabled.
+        RecognizerSpec(
+            "uk_nino", frozenset({"UK_NINO"}), lambda config: UkNinoRecognizer(supported_language=config.language)
+        ),
+        RecognizerSpec(
+            "es_nif", frozenset({"ES_NIF"}), lambda config: EsNifRecognizer(supported_language=config.language)
+        ),
+        RecognizerSpec(
+            "pl_pesel", frozenset({"PL_PESEL"}), lambda config: PlPeselRecognizer(supported_language=config.language)
+        ),
         RecognizerSpec(
             "ip_address",
             frozenset({"IP_ADDRESS"}),
@@ -638,9 +654,7 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "person_cue",
             frozenset({"PERSON"}),
-            lambda config: PersonCueRecognizer(
-                _person_allow_list(config), supported_language=config.language
-            ),
+            lambda config: PersonCueRecognizer(_person_allow_list(config), supported_language=config.language),
         ),
         RecognizerSpec(
             "person_signoff",
@@ -650,9 +664,7 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "person_particle",
             frozenset({"PERSON"}),
-            lambda config: ParticleSurnameRecognizer(
-                _person_allow_list(config), supported_language=config.language
-            ),
+            lambda config: ParticleSurnameRecognizer(_person_allow_list(config), supported_language=config.language),
         ),
         RecognizerSpec("person_context", frozenset({"PERSON"}), _person_context),
         RecognizerSpec("person_shape", frozenset({"PERSON"}), _person_shape),

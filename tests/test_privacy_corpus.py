@@ -7,8 +7,10 @@ No Spark: the analyzer and the URL rules the Spark stage runs, called on the who
 from __future__ import annotations
 
 import pytest
+from faker import Faker
 
 from privacy import PrivacyConfig, get_engine, scrub_text, scrub_url
+from privacy.config import DEFAULT_ENTITIES
 from privacy.identifiers import iban_valid, is_card_number
 from privacy.stages import scrub_urls_batch
 from tests.pii_corpus import NAME_LOCALES, CorpusScore, LabelledText, build_corpus, score
@@ -103,3 +105,26 @@ def test_checksum_invalid_and_labelled_lookalikes_survive(text: str) -> None:
 def test_url_forms_of_identifiers_are_replaced(url: str, kept: str) -> None:
     scrubbed = scrub_url(url)
     assert scrubbed != url and kept in scrubbed and "%3C" in scrubbed
+
+
+NATIONAL_IDS = PrivacyConfig(entities=[*DEFAULT_ENTITIES, "UK_NINO", "ES_NIF", "PL_PESEL"])
+
+
+@pytest.mark.parametrize(("entity", "locale", "draw"), [("ES_NIF", "es_ES", "nif"), ("PL_PESEL", "pl_PL", "pesel")])
+def test_national_ids_are_found_once_the_config_enables_them(entity: str, locale: str, draw: str) -> None:
+    fake = Faker(locale)
+    fake.seed_instance(2026)
+    values = [getattr(fake, draw)() for _ in range(100)]
+    texts = [f"my id for the invoice: {value}, thanks" for value in values]
+    enabled = get_engine(NATIONAL_IDS).scrub_batch(texts)
+    assert all(value not in r.text and r.entity_counts == {entity: 1} for value, r in zip(values, enabled, strict=True))
+    assert [r.text for r in get_engine(PrivacyConfig()).scrub_batch(texts)] == texts  # off by default
+
+
+@pytest.mark.parametrize("text", ["NIF 18034063A", "pesel 26070314174", "size 12345678A"])
+def test_national_id_lookalikes_with_a_wrong_check_character_survive(text: str) -> None:
+    assert scrub_text(text, NATIONAL_IDS) == text
+
+
+def test_uk_nino_when_enabled() -> None:
+    assert scrub_text("NI number AB 12 34 56 C", NATIONAL_IDS) == "NI number <UK_NINO>"
