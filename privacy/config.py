@@ -29,9 +29,10 @@ DEFAULT_ENTITIES = (
     "PERSON",
 )
 
+# uk_nino, es_nif and pl_pesel run only when ``entities`` lists UK_NINO / ES_NIF / PL_PESEL.
 DEFAULT_RECOGNIZERS = (
-    "email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "person_cue", "person_signoff",
-    "person_particle", "spacy_ner",
+    "email", "phone", "credit_card", "iban", "us_ssn", "uk_nino", "es_nif", "pl_pesel", "ip_address",
+    "person_cue", "person_signoff", "person_particle", "person_context", "person_shape", "spacy_ner",
 )  # fmt: skip
 
 DEFAULT_FIELD_POLICIES: dict[str, FieldPolicy] = {
@@ -96,9 +97,7 @@ class PrivacyConfig(BaseModel):
         default_factory=lambda: ["US", "GB", "DE", "FR", "CA", "ES", "JP"],
         description="Regions whose national formats are tried; E.164 (+CC...) is found for every region.",
     )
-    default_phone_region: str = Field(
-        default="US", description="Region for numbers written without +country code."
-    )
+    default_phone_region: str = Field(default="US", description="Region for numbers written without +country code.")
     person_allow_list: list[str] = Field(
         default_factory=list,
         description="Extra brand or product names never treated as PERSON (added to the built-in list).",

@@ -56,6 +56,9 @@ _ENTITY_NEEDS = {
     "CREDIT_CARD": re.compile(r"\d"),
     "IBAN_CODE": re.compile(r"\d"),
     "US_SSN": re.compile(r"\d"),
+    "UK_NINO": re.compile(r"\d"),
+    "ES_NIF": re.compile(r"\d"),
+    "PL_PESEL": re.compile(r"\d"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
 }
 # Two letters in a row: the least a name (or a context word) can be made of.

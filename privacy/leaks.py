@@ -1,8 +1,9 @@
 """Leak scan: do seeded PII values from the generator's truth appear in published layers?
 
 Every string leaf of every registered table of the chosen layers (struct fields by path; arrays and
-maps as their JSON text) is searched for every needle: the truth's e-mails, phones, card numbers, raw
-IPs and typed names, as seeded, as written in the landing data, and percent-encoded. Matching is
+maps as their JSON text) is searched for every needle: the truth's e-mails, phones, card numbers, IBANs,
+raw IPs and typed names, as seeded, as written in the landing data, percent-encoded, and (phones, cards,
+IBANs) without their separators. Matching is
 case-insensitive substring search in Spark (distinct values x broadcast needles); IPs, phones and
 cards must not touch another digit (``1.2.3.4`` is not found in ``11.2.3.45``), names must stand as
 whole words. Only the findings reach the driver, with the value masked.
@@ -11,6 +12,7 @@ whole words. Only the findings reach the driver, with the value masked.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -21,8 +23,11 @@ from pyspark.sql.types import ArrayType, MapType, StringType, StructType
 
 from lakehouse import Lakehouse
 
-LEAK_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS", "PERSON")
-_DIGIT_BOUNDED = {"PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS"}
+LEAK_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "PERSON")
+_DIGIT_BOUNDED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS"}
+# Printed with separators ("DE89 3704 ...", "4111-1111-...", "+44 20 7946 0958"): also searched compact.
+_SEPARATED = {"PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE"}
+_SEPARATORS = re.compile(r"[\s().-]+")
 _MIN_NEEDLE = 3
 
 
@@ -47,6 +52,8 @@ def truth_needles(truth_dir: Path, pii_types: tuple[str, ...] = LEAK_TYPES) -> l
                 continue
             value = row["value"]
             forms = {value, row.get("as_written") or value, quote(value, safe=""), quote_plus(value)}
+            if kind in _SEPARATED:
+                forms.add(_SEPARATORS.sub("", value))
             needles.update((kind, form.lower(), value) for form in forms if len(form) >= _MIN_NEEDLE)
     return sorted(needles)
 

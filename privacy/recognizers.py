@@ -18,15 +18,25 @@ import regex
 import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     EmailRecognizer,
-    IbanRecognizer,
+    EsNifRecognizer,
     IpRecognizer,
     PhoneRecognizer,
+    PlPeselRecognizer,
     SpacyRecognizer,
+    UkNinoRecognizer,
     UsSsnRecognizer,
 )
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from privacy.identifiers import (
+    IbanChecksumRecognizer,
+    LuhnCardRecognizer,
+    compact_after_id_label,
+    glued_to_identifier,
+    is_card_number,
+)
+from privacy.name_shapes import ner_person_in_product_text
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -34,9 +44,12 @@ if TYPE_CHECKING:
 
     from privacy.config import PrivacyConfig
 
+# National ids beyond US_SSN: registered, found only when the config's ``entities`` lists them.
+NATIONAL_ID_ENTITIES = frozenset({"UK_NINO", "ES_NIF", "PL_PESEL"})
 SUPPORTED_ENTITIES = frozenset(
     {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
     | {"PERSON", "LOCATION"}
+    | NATIONAL_ID_ENTITIES
 )
 
 # Public-suffix data from the snapshot bundled with tldextract: no suffix-list download, no disk cache.
@@ -50,31 +63,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return OFFLINE_TLD_EXTRACT(pattern_text).fqdn != ""
 
 
-# A number glued to letters by '-', '_', '/', '#' or '.' is part of an identifier (SKU-4471-2209,
-# ORD-2026-118273, /p/4471220933), not a phone number.
-_IDENTIFIER_JOINERS = "-_/#."
-# "order 4155550134", "SKU #4155550134", "tracking no. 4155550134": an id, whatever phonenumbers says.
-_ID_LABEL_BEFORE = re.compile(
-    r"\b(order|ord|sku|item|article|art|invoice|inv|ref|reference|tracking|confirmation|conf|booking|"
-    r"product|prod|model|part|style|upc|ean|gtin|isbn|asin|id)\b\W{0,2}(no|nr|num|number|id|#)?\W{0,3}$",
-    re.IGNORECASE,
-)
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _MIN_PHONE_DIGITS = 8
 _DATE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\s*$")
-
-
-def glued_to_identifier(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] continues a word or code on either side."""
-    before = text[start - 1] if start > 0 else " "
-    if before.isalnum():
-        return True
-    if before in _IDENTIFIER_JOINERS and start > 1 and text[start - 2].isalnum():
-        return True
-    after = text[end] if end < len(text) else " "
-    if after.isalnum():
-        return True
-    return after in "-_/#" and end + 1 < len(text) and text[end + 1].isalnum()
 
 
 class ClickstreamPhoneRecognizer(PhoneRecognizer):
@@ -101,53 +92,11 @@ class ClickstreamPhoneRecognizer(PhoneRecognizer):
         digits = sum(char.isdigit() for char in span)
         if digits < _MIN_PHONE_DIGITS or _DATE.match(span) or _IPV4.match(span):
             return False
-        if is_card_number(re.sub(r"\D", "", span)) or _ID_LABEL_BEFORE.search(
-            text[max(0, start - 24) : start]
-        ):
+        # A card is never written with '+' (a Luhn-valid +CC number is still a phone number).
+        card = not span.startswith("+") and is_card_number(re.sub(r"\D", "", span))
+        if card or compact_after_id_label(text, start, end):
             return False
         return not glued_to_identifier(text, start, end)
-
-
-# Issuer prefixes and lengths of the card networks; any other Luhn-valid digit run is not a card.
-_CARD_RULES: tuple[tuple[re.Pattern[str], frozenset[int]], ...] = (
-    (re.compile(r"^4"), frozenset({13, 16, 19})),  # Visa
-    (re.compile(r"^(5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)"), frozenset({16})),  # Mastercard
-    (re.compile(r"^3[47]"), frozenset({15})),  # Amex
-    (re.compile(r"^(6011|65|64[4-9]|622)"), frozenset({16, 19})),  # Discover / UnionPay co-brand
-    (re.compile(r"^35(2[89]|[3-8]\d)"), frozenset({16, 19})),  # JCB
-    (re.compile(r"^3(0[0-5]|[689])"), frozenset({14, 16})),  # Diners
-    (re.compile(r"^(5018|5020|5038|5893|6304|6759|676[1-3])"), frozenset({12, 13, 16, 19})),  # Maestro
-)
-
-
-def is_card_number(digits: str) -> bool:
-    """Issuer prefix + length of a known network, and the Luhn checksum."""
-    if not digits.isdigit():
-        return False
-    if not any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_RULES):
-        return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-class ClickstreamCreditCardRecognizer(CreditCardRecognizer):
-    """Presidio's card pattern; valid only with a known issuer prefix/length and the Luhn checksum."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        digits = re.sub(r"[ -]", "", pattern_text)
-        return is_card_number(digits)
-
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
-        return [
-            result
-            for result in super().analyze(text, entities, nlp_artifacts, regex_flags)
-            if not glued_to_identifier(text, result.start, result.end)
-        ]
 
 
 # Eponymous brands and characters that spaCy's small model labels PERSON in product searches.
@@ -196,7 +145,7 @@ SHOP_WORDS = frozenset(
         "goods", "stock", "limited", "classic", "eau", "parfum", "toilette",
         "slip", "loafer", "runner", "runners", "trail", "daypack", "tote", "mug", "candle", "pole", "bottle",
         "headlamp", "pan", "canvas", "leather", "linen", "denim", "wool", "chino", "ceramic", "trekking",
-        "bank", "scented", "bluetooth", "delivery", "review", "reviews",
+        "bank", "scented", "bluetooth", "delivery", "review", "reviews", "moisturizer", "moisturiser",
     ]
 )  # fmt: skip
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -302,10 +251,14 @@ class ClickstreamSpacyRecognizer(SpacyRecognizer):
             result
             for result in super().analyze(text, entities, nlp_artifacts)
             if result.entity_type != "PERSON"
-            or plausible_person(
-                text[result.start : result.end],
-                self.allow_list,
-                _span_tags(nlp_artifacts, result.start, result.end),
+            or (
+                plausible_person(
+                    text[result.start : result.end],
+                    self.allow_list,
+                    _span_tags(nlp_artifacts, result.start, result.end),
+                )
+                and not ner_person_in_product_text(text, result.start, result.end)
+                and not lower_case_english_words(text[result.start : result.end], nlp_artifacts)
             )
         ]
 
@@ -547,6 +500,32 @@ def _verbs_of(nlp: Language) -> frozenset[str]:
     return frozenset(lookups.get_table("lemma_index").get("verb", []))
 
 
+def lower_case_english_words(span_text: str, nlp_artifacts: NlpArtifacts | None) -> bool:
+    """A lower-case NER PERSON guess made only of English words of the lemmatizer's index ("best rain
+    <mac tall>"); "maria gonzalez" has a word outside it. Without the index, False."""
+    if not span_text.islower():
+        return False
+    words = _english_words(nlp_artifacts)
+    return bool(words) and all(word in words for word in _WORD_RUN.findall(span_text))
+
+
+def _english_words(nlp_artifacts: NlpArtifacts | None) -> frozenset[str]:
+    models = getattr(getattr(nlp_artifacts, "nlp_engine", None), "nlp", None) or {}
+    return next((_words_of(nlp) for nlp in models.values()), frozenset())
+
+
+@lru_cache(maxsize=4)
+def _words_of(nlp: Language) -> frozenset[str]:
+    """Every noun, verb, adjective and adverb of the lemmatizer's WordNet index, empty without one."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    return frozenset(word for pos in ("noun", "verb", "adj", "adv") for word in index.get(pos, []))
+
+
 def _entity_labels(nlp_artifacts: NlpArtifacts | None, start: int, end: int) -> set[str]:
     """spaCy's entity labels on the span's tokens ("" for none); empty without NER."""
     doc = getattr(nlp_artifacts, "tokens", None)
@@ -610,6 +589,18 @@ def _spacy_ner(config: PrivacyConfig) -> EntityRecognizer:
     )
 
 
+def _person_context(config: PrivacyConfig) -> EntityRecognizer:
+    from privacy.name_context import PersonContextRecognizer  # it builds on this module's validation
+
+    return PersonContextRecognizer(_person_allow_list(config), supported_language=config.language)
+
+
+def _person_shape(config: PrivacyConfig) -> EntityRecognizer:
+    from privacy.name_context import CapitalisedNameRecognizer
+
+    return CapitalisedNameRecognizer(_person_allow_list(config), supported_language=config.language)
+
+
 BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
     spec.name: spec
     for spec in (
@@ -623,6 +614,9 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
             frozenset({"PHONE_NUMBER"}),
             lambda config: ClickstreamPhoneRecognizer(
                 supported_language=config.language,
+                # STRICT_GROUPING: the digits must be grouped the way the region prints its numbers, so
+                # "Confirmation 906-5939-761" (3-4-3) is no US number; compact runs still count.
+                leniency=2,
                 supported_regions=tuple(config.phone_regions),
                 context=ClickstreamPhoneRecognizer.CONTEXT,
             ),
@@ -630,17 +624,27 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "credit_card",
             frozenset({"CREDIT_CARD"}),
-            lambda config: ClickstreamCreditCardRecognizer(supported_language=config.language),
+            lambda config: LuhnCardRecognizer(supported_language=config.language),
         ),
         RecognizerSpec(
             "iban",
             frozenset({"IBAN_CODE"}),
-            lambda config: IbanRecognizer(supported_language=config.language),
+            lambda config: IbanChecksumRecognizer(supported_language=config.language),
         ),
         RecognizerSpec(
             "us_ssn",
             frozenset({"US_SSN"}),
             lambda config: UsSsnRecognizer(supported_language=config.language),
+        ),
+        # Presidio's, with their checksums (NIF control letter, PESEL check digit); off until enabled.
+        RecognizerSpec(
+            "uk_nino", frozenset({"UK_NINO"}), lambda config: UkNinoRecognizer(supported_language=config.language)
+        ),
+        RecognizerSpec(
+            "es_nif", frozenset({"ES_NIF"}), lambda config: EsNifRecognizer(supported_language=config.language)
+        ),
+        RecognizerSpec(
+            "pl_pesel", frozenset({"PL_PESEL"}), lambda config: PlPeselRecognizer(supported_language=config.language)
         ),
         RecognizerSpec(
             "ip_address",
@@ -650,9 +654,7 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "person_cue",
             frozenset({"PERSON"}),
-            lambda config: PersonCueRecognizer(
-                _person_allow_list(config), supported_language=config.language
-            ),
+            lambda config: PersonCueRecognizer(_person_allow_list(config), supported_language=config.language),
         ),
         RecognizerSpec(
             "person_signoff",
@@ -662,10 +664,10 @@ BUILTIN_RECOGNIZERS: dict[str, RecognizerSpec] = {
         RecognizerSpec(
             "person_particle",
             frozenset({"PERSON"}),
-            lambda config: ParticleSurnameRecognizer(
-                _person_allow_list(config), supported_language=config.language
-            ),
+            lambda config: ParticleSurnameRecognizer(_person_allow_list(config), supported_language=config.language),
         ),
+        RecognizerSpec("person_context", frozenset({"PERSON"}), _person_context),
+        RecognizerSpec("person_shape", frozenset({"PERSON"}), _person_shape),
         RecognizerSpec("spacy_ner", frozenset({"PERSON", "LOCATION"}), _spacy_ner, needs_ner=True),
     )
 }

@@ -23,7 +23,7 @@ from urllib.parse import SplitResult, quote_plus, unquote, unquote_plus, urlspli
 
 import phonenumbers
 
-from privacy.recognizers import glued_to_identifier, is_card_number
+from privacy.identifiers import card_spans, glued_to_identifier, iban_spans
 
 # Key tokens (key split on non-letters and camelCase) that make a parameter sensitive, by entity type.
 SENSITIVE_KEY_TOKENS: dict[str, str] = {
@@ -58,12 +58,15 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _PHONE_CANDIDATE = re.compile(r"(?<![\w])\+?\(?\d[\d ().-]{6,18}\d(?![\w])")
-_CARD_CANDIDATE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _SSN = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
 _DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 # Cheap test before any parsing: no '?', '#', '@', encoded '@' or run of digits -> nothing to do.
 _PRECHECK = re.compile(r"[?#@]|%40|\d{3}", re.IGNORECASE)
-_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CA")
+# PrivacyConfig's default phone_regions (scrub_url takes no config).
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "CA", "ES", "JP")
+# Regions whose national numbers start with a trunk 0: a bare "07439 57551" written without spaces in a
+# URL is still a phone number there (a bare run without the 0, like /p/4155550134, is left: product ids).
+_TRUNK_ZERO_REGIONS = ("GB", "DE", "FR", "ES", "JP")
 
 
 def scrub_url(url: str) -> str:
@@ -132,6 +135,8 @@ def _scrub_query(query: str, counts: Counter[str]) -> str:
         entity = key_entity(key) if sep and value else None
         if entity is None and value:
             entity = value_entity(unquote_plus(value))
+            if entity is None and "+" in value:  # a literal '+' (E.164) that was not encoded as %2B
+                entity = value_entity(unquote(value))
         if entity is not None:
             counts[entity] += 1
             value = _placeholder(entity)
@@ -160,9 +165,10 @@ def value_entity(value: str, nested: bool = True) -> str | None:
         return "EMAIL_ADDRESS"
     if nested and (entity := _nested_url_entity(value)):
         return entity
-    for match in _CARD_CANDIDATE.finditer(value):
-        if is_card_number(re.sub(r"[ -]", "", match.group())) and not _glued(value, match):
-            return "CREDIT_CARD"
+    if any(not glued_to_identifier(value, start, end) for start, end in card_spans(value)):
+        return "CREDIT_CARD"
+    if any(True for _ in iban_spans(value)):
+        return "IBAN_CODE"
     if any(not _glued(value, match) for match in _SSN.finditer(value)):
         return "US_SSN"
     for match in _PHONE_CANDIDATE.finditer(value):
@@ -183,12 +189,13 @@ def _nested_url_entity(value: str) -> str | None:
 
 
 def looks_like_phone(candidate: str) -> bool:
-    """A written phone number: '+' or separators, 8-15 digits, valid in a configured region."""
+    """A written phone number: '+', separators or a trunk 0, 8-15 digits, valid in a configured region."""
     digits = sum(char.isdigit() for char in candidate)
     formatted = candidate.startswith("+") or any(char in candidate for char in " ().-")
-    if not formatted or not 8 <= digits <= 15 or _DATE.match(candidate):
+    trunk_zero = candidate.startswith("0") and not candidate.startswith("00")
+    if not (formatted or trunk_zero) or not 8 <= digits <= 15 or _DATE.match(candidate):
         return False
-    regions = (None,) if candidate.startswith("+") else _PHONE_REGIONS
+    regions = (None,) if candidate.startswith("+") else _PHONE_REGIONS if formatted else _TRUNK_ZERO_REGIONS
     for region in regions:
         try:
             number = phonenumbers.parse(candidate, region)
