@@ -1,6 +1,6 @@
 """Leak scan: do seeded PII values from the generator's truth appear in published layers?
 
-Every string leaf of every registered table of the chosen layers (struct fields by path; arrays and
+Every string leaf of every catalog table of the chosen layers (struct fields by path; arrays and
 maps as their JSON text) is searched for every needle: the truth's e-mails, phones, card numbers, IBANs,
 raw IPs and typed names, as seeded, as written in the landing data, percent-encoded, and (phones, cards,
 IBANs) without their separators. Matching is

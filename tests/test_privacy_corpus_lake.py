@@ -15,9 +15,9 @@ from urllib.parse import quote, quote_plus, urlsplit
 import pytest
 from pyspark.sql import SparkSession
 
+from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill
-from lakehouse import EVENTS_SILVER, open_lakehouse
 from privacy import find_leaks
 from tests.pii_corpus import LabelledText, build_corpus
 
