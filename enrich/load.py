@@ -108,7 +108,7 @@ def _merge_versions(lake: Lakehouse, spec: TableSpec, rows: DataFrame, effective
                                 1).otherwise(0))
         stats = changes.agg(
             F.sum(F.col("_is_new").cast("int")).alias("new"), F.sum((~F.col("_is_new")).cast("int")).alias("changed"),
-            F.countDistinct(*key).alias("keys"), F.min(F.to_date("valid_from")).alias("first"),
+            F.countDistinct(*key).alias("keys"), F.min(F.to_date("_changed_from")).alias("first"),
             F.max(F.to_date(end)).alias("last"), open_end.alias("open_end"),
         ).first()
         assert stats is not None

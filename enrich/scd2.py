@@ -44,7 +44,8 @@ def snapshot_versions(existing: DataFrame, snapshot: DataFrame, key: Sequence[st
 
 def version_changes(existing: DataFrame, incoming: DataFrame, key: Sequence[str], attributes: Sequence[str],
                     loaded_at: datetime) -> DataFrame:
-    """Rows to MERGE into an SCD2 table, with ``_old_valid_to`` (null for a new version) and ``_is_new``.
+    """Rows to MERGE into an SCD2 table, with ``_old_valid_to`` (null for a new version), ``_is_new``
+    and ``_changed_from`` (the first instant whose version answer may differ).
 
     Needs: ``existing`` with key, attributes, valid_from, valid_to, is_current, loaded_at; ``incoming``
     with key, attributes, valid_from, valid_to (null = open), one row per (key, valid_from).
@@ -72,8 +73,13 @@ def version_changes(existing: DataFrame, incoming: DataFrame, key: Sequence[str]
     old = stored.select(*[F.col(c).alias(f"_old_{c}") for c in compared])
     matched = state.join(old, _all([state[c].eqNullSafe(old[f"_old_{c}"]) for c in version_key]), "left")
     differs = ~_all([F.col(c).eqNullSafe(F.col(f"_old_{c}")) for c in compared])
+    same_attributes = _all([F.col(a).eqNullSafe(F.col(f"_old_{a}")) for a in attributes]) if attributes else F.lit(True)
+    is_new = F.col("_old_valid_from").isNull()
+    # From when answers may differ: the version's start, or only the end that moved (least skips nulls).
+    changed_from = F.when(is_new | ~same_attributes, F.col("valid_from")).otherwise(
+        F.least("valid_to", "_old_valid_to"))
     return matched.filter(differs).select(
-        *state.columns, F.col("_old_valid_to"), F.col("_old_valid_from").isNull().alias("_is_new"))
+        *state.columns, F.col("_old_valid_to"), is_new.alias("_is_new"), changed_from.alias("_changed_from"))
 
 
 def rate_changes(existing: DataFrame, incoming: DataFrame) -> DataFrame:

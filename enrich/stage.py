@@ -39,7 +39,13 @@ def _valid_at(versions: DataFrame, time: Column) -> Column:
     return (versions["_valid_from"] <= time) & (time < F.coalesce(versions["_valid_to"], F.lit(_FAR_FUTURE)))
 
 
-def as_of_join(lines: DataFrame, versions: DataFrame, strategy: Strategy) -> DataFrame:
+def day_bounds(lines: DataFrame) -> DataFrame:
+    """One row: the first and last event_day of the lines (``_lo``, ``_hi``), for bucketed joins."""
+    return lines.agg(F.min("event_day").alias("_lo"), F.max("event_day").alias("_hi"))
+
+
+def as_of_join(lines: DataFrame, versions: DataFrame, strategy: Strategy,
+               bounds: DataFrame | None = None) -> DataFrame:
     """Left join of item lines (product_id, event_time, event_day) to the version valid at event_time.
 
     ``versions``: ``_key`` (product id), ``_valid_from``, ``_valid_to`` (null = open) and the columns
@@ -50,14 +56,15 @@ def as_of_join(lines: DataFrame, versions: DataFrame, strategy: Strategy) -> Dat
       validity test among that product's versions.
     * ``bucketed``: each version is repeated once per UTC day it covers within the days the lines
       span (clipped, so open-ended versions stay small) and joined on (product id, day), a
-      partitioned equi-join that scales with the history; the validity test follows.
+      partitioned equi-join that scales with the history; the validity test follows. ``bounds``
+      (``day_bounds`` of the lines) can be passed in when several joins share the same lines.
     """
     product, time = lines["product_id"], lines["event_time"]
     if strategy == "broadcast":
         return lines.join(F.broadcast(versions), (product == versions["_key"]) & _valid_at(versions, time), "left")
     if strategy != "bucketed":
         raise ValueError(f"unknown as-of join strategy {strategy!r}")
-    bounds = lines.agg(F.min("event_day").alias("_lo"), F.max("event_day").alias("_hi"))
+    bounds = day_bounds(lines) if bounds is None else bounds
     first_day = F.greatest(F.to_date("_valid_from"), F.col("_lo"))
     last_day = F.least(F.to_date(F.coalesce("_valid_to", F.lit(_FAR_FUTURE))), F.col("_hi"))
     buckets = (
@@ -125,8 +132,9 @@ def enrich_items(events: DataFrame, products: DataFrame, prices: DataFrame, fx: 
         "*", F.col("item.product_id").alias("product_id"),
         F.coalesce(F.col("item.currency"), F.col("event_currency")).alias("currency"),
     )
-    lines = as_of_join(lines, _product_versions(products), strategy).drop("_key", "_valid_from", "_valid_to")
-    lines = as_of_join(lines, _price_versions(prices), strategy).drop("_key", "_valid_from", "_valid_to")
+    bounds = day_bounds(lines) if strategy == "bucketed" else None
+    lines = as_of_join(lines, _product_versions(products), strategy, bounds).drop("_key", "_valid_from", "_valid_to")
+    lines = as_of_join(lines, _price_versions(prices), strategy, bounds).drop("_key", "_valid_from", "_valid_to")
     intervals = fx_intervals(fx, reporting)
     lines = _rate_on(lines, intervals, "currency", "_fx_")
     lines = _rate_on(lines, intervals, "list_currency", "_lfx_")

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame
 
 from enrich.config import EnrichConfig
 from enrich.days import DayRange
+from enrich.errors import EnrichError
 from enrich.stage import enrich_items
 from enrich.tables import DIM_FX_RATES, DIM_PRICES, DIM_PRODUCTS, EVENT_ITEMS
 from lakehouse import Lakehouse, TableSpec, WriteResult
@@ -39,8 +40,14 @@ def enrich_events(lake: Lakehouse, events: DataFrame, config: EnrichConfig) -> D
     return enrich_items(events, dims.products, dims.prices, dims.fx, config, history_rows=dims.history_rows)
 
 
+MAX_REENRICH_DAYS = 3660
+
+
 def day_values(days: DayRange) -> list[str]:
     count = (days.last - days.first).days + 1
+    if count > MAX_REENRICH_DAYS:
+        raise EnrichError(f"re-enrich range {days.first}..{days.last} is {count} days; bound it to the enriched "
+                          f"days (days_to_reenrich) or at most {MAX_REENRICH_DAYS} days")
     return [(days.first + timedelta(days=i)).isoformat() for i in range(count)]
 
 

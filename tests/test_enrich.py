@@ -201,7 +201,7 @@ def test_a_changed_price_closes_the_old_version_and_opens_a_new_one(spark, world
     changed.write_text("\n".join([lines[0], "P0002,2026-10-02T06:00:00Z,,24.99,USD"]) + "\n")
     report = load_dimension(lake, DIM_PRICES, changed)
     assert (report.new_versions, report.changed_versions, report.changed_keys) == (1, 1, 1)
-    assert report.affected_days is not None and report.affected_days.last == date(9999, 12, 31)
+    assert report.affected_days == DayRange(date(2026, 10, 2), date(9999, 12, 31))
     rows = lake.read(DIM_PRICES).filter(F.col("product_id") == "P0002")
     assert_same_rows(rows, [
         {"product_id": "P0002", "price": 28.99, "currency": "USD", "valid_from": datetime(2026, 8, 2),
@@ -211,6 +211,29 @@ def test_a_changed_price_closes_the_old_version_and_opens_a_new_one(spark, world
     ], ignore=("loaded_at",))
     # Loading the update again changes nothing.
     assert load_dimension(lake, DIM_PRICES, changed).written == 0
+
+
+def test_a_changed_product_snapshot_opens_a_version_from_its_effective_time(spark, world, tmp_path) -> None:
+    out, _, _ = world
+    lake = new_lake(spark, tmp_path / "lake")
+    load_dimension(lake, DIM_PRODUCTS, out / "dims" / "products.csv")
+    lines = (out / "dims" / "products.csv").read_text().splitlines()
+    row = lines[3].split(",")  # P0003
+    row[3] = "clearance"
+    (tmp_path / "products.csv").write_text("\n".join([lines[0], ",".join(row), *lines[4:]]) + "\n")
+    effective = datetime(2026, 10, 2, 8, tzinfo=UTC)
+    report = load_dimension(lake, DIM_PRODUCTS, tmp_path / "products.csv", effective_at=effective)
+    assert (report.new_versions, report.changed_versions, report.changed_keys) == (1, 1, 1)
+    assert report.affected_days == DayRange(date(2026, 10, 2), date(9999, 12, 31))
+    versions = lake.read(DIM_PRODUCTS).filter(F.col("product_id") == "P0003").orderBy("valid_from").collect()
+    assert [(v["category"], v["valid_from"], v["valid_to"], v["is_current"]) for v in versions] == [
+        (lines[3].split(",")[3], datetime(1900, 1, 1), datetime(2026, 10, 2, 8), False),
+        ("clearance", datetime(2026, 10, 2, 8), None, True),
+    ]
+    events = events_frame(spark, [_event("before", datetime(2026, 10, 2, 7, 59), "P0003", 1.0, "USD"),
+                                  _event("after", datetime(2026, 10, 2, 8), "P0003", 1.0, "USD")])
+    got = {r["event_id"]: r["category"] for r in enrich_events(lake, events, CONFIG).collect()}
+    assert got == {"before": lines[3].split(",")[3], "after": "clearance"}
 
 
 def _event(event_id: str, at: datetime, product_id: str, price: float, currency: str,
