@@ -206,11 +206,11 @@ def fx_rates(raw: RawFile, reporting_currency: str, batch_id: str, recorded_at: 
                           F.concat(F.lit(f"{c} is not a positive rate: "), _text(c))) for c in currencies]
         checks = [*_missing("Date"), _bad_date("Date"), *bad_cell]
         base = ECB_BASE
-        quotes = F.array(
+        quote_array = F.array(
             F.struct(F.lit(ECB_BASE).alias("currency"), F.lit(1.0).alias("value")),
             *[F.struct(F.lit(c).alias("currency"), (1.0 / _number(c)).alias("value")) for c in currencies],
         )
-        typed = {"rate_date": _text("Date").try_cast("date"), "quotes": quotes}
+        typed = {"rate_date": _text("Date").try_cast("date"), "quotes": quote_array}
         key = ["rate_date"]
     else:
         rate_columns = [c for c in raw.columns if c.startswith("rate_to_")]

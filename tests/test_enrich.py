@@ -166,6 +166,20 @@ def test_both_as_of_strategies_give_the_same_rows(world, loaded) -> None:
         assert_same_rows(enrich_items(events, dims.products, dims.prices, dims.fx, config), items)
 
 
+@pytest.mark.parametrize("strategy, loops", [("broadcast", 0), ("bucketed", 2)])
+def test_the_as_of_join_never_builds_a_cartesian_product(world, loaded, strategy: str, loops: int) -> None:
+    _, events, _ = world
+    lake, _, _ = loaded
+    dims = read_dimensions(lake)
+    items = enrich_items(events, dims.products, dims.prices, dims.fx, EnrichConfig(asof_join=strategy))
+    plan = items._jdf.queryExecution().executedPlan().toString()
+    assert "CartesianProduct" not in plan
+    # Versions meet items in hash joins keyed by product (and day); the only nested loops a bucketed
+    # plan has pair each version with the one-row (first day, last day) bounds of the batch.
+    assert plan.count("BroadcastNestedLoopJoin") == loops, plan
+    assert plan.count("HashJoin") + plan.count("SortMergeJoin") >= 4
+
+
 def test_revenue_by_event_sums_the_purchase_lines(world, loaded) -> None:
     _, events, _ = world
     _, _, items = loaded
