@@ -13,6 +13,8 @@ from botdetect.schemas import SILVER_FIELDS as BOT_SILVER_FIELDS
 from botdetect.tables import BOT_SESSIONS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
+from enrich import ENRICH_TABLES
+from enrich.tables import SILVER_FIELDS as ENRICH_SILVER_FIELDS
 from identity.config import IdentityConfig
 from identity.schemas import SILVER_FIELDS as IDENTITY_SILVER_FIELDS
 from identity.tables import IDENTITY_TABLES
@@ -32,7 +34,7 @@ from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS, PRIVACY_AUDIT
 
 # Silver's columns, each list owned by the stage that fills it; privacy's come first (to_silver
 # passes the others through). A new stage that adds silver columns appends its list here.
-SILVER_CARRIED_FIELDS: tuple[StructField, ...] = (*IDENTITY_SILVER_FIELDS, *BOT_SILVER_FIELDS)
+SILVER_CARRIED_FIELDS: tuple[StructField, ...] = (*IDENTITY_SILVER_FIELDS, *BOT_SILVER_FIELDS, *ENRICH_SILVER_FIELDS)
 SILVER_EVENT_SCHEMA = StructType([*PRIVACY_SILVER_FIELDS, *SILVER_CARRIED_FIELDS])
 
 EVENTS_SILVER = TableSpec(
@@ -70,6 +72,7 @@ CATALOG = Catalog(
         *IDENTITY_TABLES,
         EVENTS_SILVER,
         BOT_SESSIONS,
+        *ENRICH_TABLES,
         PRIVACY_AUDIT,
         EVENTS_DAILY_K_ANON,
         FORGET_RECEIPTS,

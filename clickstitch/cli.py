@@ -89,6 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
     _common(rebuild, landing=False)
 
+    dims = commands.add_parser("dims", help="dimension tables: products, price history, FX rates")
+    dims_commands = dims.add_subparsers(dest="dims_command", required=True, metavar="ACTION")
+    load = dims_commands.add_parser(
+        "load", help="merge dimension files (SCD2) into dim_products, dim_prices, dim_fx_rates; re-enrich the "
+        "days they change"
+    )
+    load.add_argument("--products", type=Path, help="products file (CSV, JSON Lines or Parquet)")
+    load.add_argument("--prices", type=Path, help="price history file (CSV, JSON Lines or Parquet)")
+    load.add_argument("--fx", type=Path, help="FX rates: the generator's CSV, or the ECB reference-rates CSV")
+    load.add_argument("--no-reenrich", action="store_true", help="leave already enriched days as they are")
+    _common(load, landing=False)
+
+    enrich = commands.add_parser("enrich", help="re-enrich a date range (event_items) from bronze and the dimensions")
+    enrich.add_argument("--from", dest="first", type=_iso_date, required=True, help="first day YYYY-MM-DD")
+    enrich.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
+    _common(enrich, landing=False)
+
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
@@ -116,10 +133,11 @@ def _config(args: argparse.Namespace) -> ClickstitchConfig:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Errors a user can act on, from every layer: printed as one line, never a stack trace."""
+    from enrich import EnrichError
     from lakehouse import LakehouseError, UnknownTableError
     from privacy import InvalidIdentifierError
 
-    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError)
+    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError, EnrichError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,6 +232,60 @@ def _identity(args: argparse.Namespace) -> int:
     return 0
 
 
+ENRICH_WRITER = "clickstitch-enrich"
+
+
+def _lake_session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
+    return _session(config)
+
+
+def _dims(args: argparse.Namespace) -> int:
+    from enrich import DIMENSIONS, days_to_reenrich, load_dimension
+
+    config = _config(args)
+    given = {name: getattr(args, name) for name in ("products", "prices", "fx") if getattr(args, name)}
+    if not given:
+        raise ClickstitchError("dims load: give at least one of --products, --prices, --fx")
+    for path in given.values():
+        if not path.exists():
+            raise ClickstitchError(f"file not found: {path}")
+    Path(config.lake.root).mkdir(parents=True, exist_ok=True)
+    spark, lake = _session(config)
+    reports = []
+    for name, path in given.items():
+        report = load_dimension(lake, DIMENSIONS[name], path, reporting_currency=config.enrich.reporting_currency,
+                                raw_chars=config.ingest.dead_letter_raw_chars)
+        reports.append(report)
+        print(f"{report.table:<14} {report.rows_read:>8} rows read, {report.new_versions} new versions, "
+              f"{report.changed_versions} closed, {report.dead_letters} dead letters (version {report.version})")
+    days = None if args.no_reenrich else days_to_reenrich(lake, reports)
+    if days is not None:
+        print(_reenrich(lake, config, days))
+    return 0
+
+
+def _reenrich(lake, config: ClickstitchConfig, days) -> str:  # type: ignore[no-untyped-def]
+    from enrich import reenrich_days
+    from lakehouse import EVENTS_BRONZE
+
+    batch = (lake.committed_batch("event_items", ENRICH_WRITER) or 0) + 1
+    result = reenrich_days(lake, EVENTS_BRONZE, days, config.enrich, ENRICH_WRITER, batch)
+    return f"event_items: re-enriched {days} ({result.rows} item rows)"
+
+
+def _enrich(args: argparse.Namespace) -> int:
+    from lakehouse import DayRange
+
+    config = _config(args)
+    if args.last < args.first:
+        raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
+    _, lake = _lake_session(config)
+    print(_reenrich(lake, config, DayRange(args.first, args.last)))
+    return 0
+
+
 def _tables(args: argparse.Namespace) -> int:
     config = _config(args)
     if not Path(config.lake.root).exists():
@@ -264,6 +336,10 @@ def _demo(args: argparse.Namespace) -> int:
          "stream.checkpoint_dir": str((args.lake or out / "lake") / "_checkpoints" / "stream")}
     )
     spark, lake = _session(config)
+    from enrich import DIMENSIONS, load_dimension
+
+    for name, file in (("products", "products.csv"), ("prices", "price_history.csv"), ("fx", "fx_rates.csv")):
+        load_dimension(lake, DIMENSIONS[name], out / "dims" / file, reporting_currency=config.enrich.reporting_currency)
     report = run_backfill(spark, lake, config, start - timedelta(days=1), start + timedelta(days=args.days))
     print()
     print(f"demo: {report.input_records} records from {report.files} files -> {report.bronze_records} events, "
@@ -330,6 +406,8 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
+    "dims": _dims,
+    "enrich": _enrich,
     "identity": _identity,
     "sql": _sql,
     "forget": _forget,

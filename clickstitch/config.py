@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from botdetect.config import BotDetectConfig
 from clickstitch.errors import ClickstitchError, ConfigError
+from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
 from privacy.config import PrivacyConfig
@@ -78,6 +79,7 @@ class ClickstitchConfig(_Section):
     identity: IdentityConfig = IdentityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     botdetect: BotDetectConfig = BotDetectConfig()
+    enrich: EnrichConfig = EnrichConfig()
 
     def checkpoint_dir(self) -> Path:
         return self.stream.checkpoint_dir or self.lake.root / "_checkpoints" / "stream"

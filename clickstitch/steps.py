@@ -24,6 +24,7 @@ from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch.catalog import EVENTS_SILVER, SILVER_CARRIED_FIELDS
 from clickstitch.config import ClickstitchConfig
 from clickstitch.sinks import Sink, TableWrite, WriteMode
+from enrich import EVENT_ITEMS, enrich_events, revenue_by_event
 from identity import (
     CUSTOMER_PROFILES,
     IDENTITY_MAP,
@@ -185,6 +186,23 @@ class BotStep:
         return StepResult({"verdicts": verdicts, "reevaluated": reevaluated})
 
 
+class EnrichStep:
+    """stitched -> event_items (one row per item: product, list price at the event time, FX), and the
+    events with ``revenue_reporting``. Dimensions are read as they are in the lake now; a missing
+    dimension flags the item, never drops it (docs/enrich.md)."""
+
+    name = "enrich"
+    tables = (EVENT_ITEMS,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        if not ctx.config.enrich.enabled:
+            return StepResult()
+        stitched = frames["stitched"]
+        items = enrich_events(ctx.lake, stitched, ctx.config.enrich).localCheckpoint(eager=True)
+        with_revenue = stitched.join(revenue_by_event(items), "event_id", "left")
+        return StepResult({"stitched": with_revenue}, (TableWrite(EVENT_ITEMS, items, WriteMode.EVENTS),))
+
+
 class SilverStep:
     """stitched + verdicts -> events_silver (privacy policies applied), re-labelling earlier rows whose
     session verdict the batch changed, in the same commit. Gives silver (persisted) and silver_days."""
@@ -307,6 +325,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     BronzeStep(),
     IdentityStep(),
     BotStep(),
+    EnrichStep(),
     SilverStep(),
     BotSessionsStep(),
     ProfilesStep(),

@@ -8,7 +8,7 @@ null = still valid), ``is_current`` true for the open version. No two versions o
 
 from __future__ import annotations
 
-from pyspark.sql.types import BooleanType, DateType, DoubleType, LongType, StringType, TimestampType
+from pyspark.sql.types import BooleanType, DateType, DoubleType, LongType, StringType, StructField, TimestampType
 
 from lakehouse import TableSpec
 from lakehouse.schemas import nullable_struct
@@ -115,3 +115,6 @@ EVENT_ITEMS = TableSpec(
 
 DIMENSIONS: dict[str, TableSpec] = {"products": DIM_PRODUCTS, "prices": DIM_PRICES, "fx": DIM_FX_RATES}
 ENRICH_TABLES: tuple[TableSpec, ...] = (DIM_PRODUCTS, DIM_PRICES, DIM_FX_RATES, EVENT_ITEMS)
+
+# What enrichment adds to each silver event: its revenue in the reporting currency (sum of its lines).
+SILVER_FIELDS = (StructField("revenue_reporting", DoubleType(), True),)

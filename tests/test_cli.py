@@ -18,7 +18,7 @@ from privacy.hashing import normalize_email
 from sql import view_statements
 from tests.frames import parquet_text
 
-COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget"]
+COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
