@@ -29,10 +29,12 @@ def build_profiles(
     """Profiles of the persons in ``persons``.
 
     events: EVENT_SCHEMA rows, optionally with ``is_bot`` (the silver verdict; missing or null counts
-    as human); persons: (event_id, person_id); mapping: current identity_map rows.
+    as human) and ``revenue_reporting`` (enrichment); persons: (event_id, person_id); mapping: current
+    identity_map rows.
     Gives CUSTOMER_PROFILE_SCHEMA: ``bot_share`` is the share of the person's events flagged as bot;
     with ``exclude_bots`` (``botdetect.exclude_bots_from_metrics``) sessions, events and orders
-    count human events only. Revenue stays null (the enrichment stage fills it).
+    count human events only. ``revenue_reporting_currency`` is the lifetime revenue of the counted
+    events in the reporting currency (null without enrichment).
     """
     latest = F.col("event_time")
     flagged = F.coalesce(F.col("is_bot"), F.lit(False)) if "is_bot" in events.columns else F.lit(False)
@@ -43,6 +45,8 @@ def build_profiles(
         F.count_distinct(F.when(counted, F.col("session_id"))).alias("sessions"),
         F.count_if(counted).alias("events"),
         F.count_distinct(F.when(counted, F.col("order_id"))).alias("orders"),
+        (F.sum(F.when(counted, F.col("revenue_reporting"))) if "revenue_reporting" in events.columns
+         else F.lit(None).cast("double")).alias("revenue_reporting_currency"),
         F.avg(flagged.cast("double")).alias("bot_share"),
         F.max_by("device_category", F.when(F.col("device_category").isNotNull(), latest)).alias("last_device"),
         F.max_by("browser", F.when(F.col("browser").isNotNull(), latest)).alias("last_browser"),
@@ -62,7 +66,8 @@ def build_profiles(
             (now if f.name == "updated_at" else profile_bucket(F.col("person_id")) if f.name == "bucket"
              else F.col(f.name) if f.name in ("person_id", "first_seen", "last_seen", "last_device", "last_browser",
                                               "last_country", "consent_analytics", "consent_advertising")
-             or f.name in _COUNT_COLUMNS or f.name == "bot_share" else F.lit(None)).cast(f.dataType).alias(f.name)
+             or f.name in _COUNT_COLUMNS or f.name in ("bot_share", "revenue_reporting_currency")
+             else F.lit(None)).cast(f.dataType).alias(f.name)
             for f in CUSTOMER_PROFILE_SCHEMA.fields
         ]
     )
@@ -88,7 +93,9 @@ def refresh_profiles(
     mapping = current_map(lake).localCheckpoint(eager=True)
     events = lake.read(EVENTS_BRONZE)
     if SILVER in lake.catalog and lake.exists(SILVER):  # the bot verdicts (events not in silver yet: human)
-        events = events.join(lake.read(SILVER).select("event_id", "is_bot"), on="event_id", how="left")
+        silver = lake.read(SILVER)
+        wanted = [c for c in ("is_bot", "revenue_reporting") if c in silver.columns]
+        events = events.join(silver.select("event_id", *wanted), on="event_id", how="left")
     identifiers = event_identifiers(events, hash_key, config)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1

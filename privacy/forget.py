@@ -10,7 +10,8 @@
    through a cookie or device id is the person's when it has no user id or one of theirs: on a
    shared computer the other account holders' signed-in rows stay.
 3. Rows are deleted by ``event_id IN (...)`` (or person_id / identifier_hash for identity tables),
-   so the Delta log records event ids, never an identifier; dead letters whose raw text holds one of
+   so the Delta log records event ids, never an identifier; tables derived per event (``event_items``)
+   lose the same event ids; dead letters whose raw text holds one of
    the person's raw identifiers go too. Then every touched table is vacuumed with retention 0, so
    older versions' files no longer hold the rows.
 4. A receipt (no PII) goes to ``forget_receipts``. Re-running finds nothing more and deletes nothing.
@@ -123,14 +124,21 @@ def forget(
     _grow(lake, person, identity, bronze, hash_key, config.default_phone_region)
 
     rows_removed: dict[str, int] = {}
+    erased_events: set[str] = set()
     for spec in bronze:
         keyed = _keyed_bronze(lake.read(spec), hash_key, config.default_phone_region)
         ids = [r[0] for r in keyed.where(_belongs(person)).select("event_id").distinct().collect()]
+        erased_events.update(ids)
         rows_removed[spec.name] = _delete_in(lake, spec, "event_id", ids)
     for spec in silver:
         rows = lake.read(spec)
         ids = [r[0] for r in rows.where(_belongs(person, rows.columns)).select("event_id").distinct().collect()]
+        erased_events.update(ids)
         rows_removed[spec.name] = _delete_in(lake, spec, "event_id", ids)
+    # Tables derived per event (event_items, ...) hold no identifier but are the person's rows too.
+    for spec in tables:
+        if spec.name not in rows_removed and _has(spec, "event_id"):
+            rows_removed[spec.name] = _delete_in(lake, spec, "event_id", sorted(erased_events))
     for spec in identity:
         removed = _delete_in(lake, spec, "identifier_hash", person.all_hashes())
         if _has(spec, "person_id"):

@@ -27,6 +27,7 @@ from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
 from clickstitch.config import ClickstitchConfig
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
+from enrich import DIMENSIONS, EVENT_ITEMS, load_dimension
 from identity.store import current_map
 from identity.tables import CUSTOMER_PROFILES
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
@@ -48,6 +49,7 @@ VOLATILE = {
     CUSTOMER_PROFILES.name: ["updated_at"],
     EVENTS_DAILY_K_ANON.name: [],
     BOT_SESSIONS.name: [],
+    EVENT_ITEMS.name: [],
 }
 # generator's malformed kinds -> the dead-letter reason they must get
 EXPECTED_REASON = {
@@ -71,8 +73,13 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lake_for(spark: SparkSession, config: ClickstitchConfig, root: Path, landing: Path, **more: object) -> tuple[
     Lakehouse, ClickstitchConfig
 ]:
+    """A lake with the generator's dimensions loaded (every run enriches against the same ones)."""
     config = config.with_overrides({"lake.root": str(root), "landing": str(landing), **more})
-    return open_lakehouse(spark, config), config
+    lake = open_lakehouse(spark, config)
+    dims = landing.parent / "dims"
+    for name, file in (("products", "products.csv"), ("prices", "price_history.csv"), ("fx", "fx_rates.csv")):
+        load_dimension(lake, DIMENSIONS[name], dims / file)
+    return lake, config
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +233,7 @@ def _committed_batches(lake: Path, table: str = INGEST_BATCHES.name) -> int:
 def test_crash_between_two_table_writes_then_restart_is_exactly_once(exports, backfilled, spark, test_config,
                                                                      tmp_path) -> None:
     lake_dir = tmp_path / "lake"
+    lake_for(spark, test_config, lake_dir, exports / "landing")  # the dimensions, as the backfill had them
     crashed = _stream_process(exports / "landing", lake_dir, crash_after="events_bronze:1")
     _, stderr = crashed.communicate(timeout=600)
     assert crashed.returncode == CRASH_EXIT_CODE, stderr[-2000:]
@@ -243,6 +251,7 @@ def test_crash_between_two_table_writes_then_restart_is_exactly_once(exports, ba
 def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfilled, spark, test_config,
                                                                 tmp_path) -> None:
     lake_dir = tmp_path / "lake"
+    lake_for(spark, test_config, lake_dir, exports / "landing")  # the dimensions, as the backfill had them
     running = _stream_process(exports / "landing", lake_dir)
     deadline = time.monotonic() + 600
     while _committed_batches(lake_dir) < 2 and running.poll() is None and time.monotonic() < deadline:
@@ -262,6 +271,7 @@ def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfil
 def test_sigterm_drains_the_running_micro_batch_then_restart_continues(exports, backfilled, spark, test_config,
                                                                       tmp_path) -> None:
     lake_dir = tmp_path / "lake"
+    lake_for(spark, test_config, lake_dir, exports / "landing")  # the dimensions, as the backfill had them
     running = _stream_process(exports / "landing", lake_dir)
     deadline = time.monotonic() + 600
 
