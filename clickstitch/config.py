@@ -45,6 +45,11 @@ class SparkConfig(_Section):
     ui_enabled: bool = False
     log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = "WARN"
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark conf, applied last.")
+    local_jars: bool = Field(
+        True,
+        description="Local sessions only: put the jars fetched by `make jars` (Delta, the Kafka source; "
+        "$CLICKSTITCH_JARS_DIR or the checkout's .jars/spark) on the classpath when they are there.",
+    )
 
 
 class IngestConfig(_Section):
