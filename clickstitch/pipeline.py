@@ -202,8 +202,11 @@ def run_batch(
     config: ClickstitchConfig,
     files: list[LandingFile],
     sink: BatchSink,
+    lines: DataFrame | None = None,
 ) -> BatchReport:
-    """Read, transform and commit one batch of files. Safe to re-run after a crash (replay)."""
+    """Read, transform and commit one batch of files. Safe to re-run after a crash (replay).
+
+    ``lines`` (LINE_SCHEMA, e.g. ``ingest.kafka.kafka_lines``) replaces reading ``files``."""
     batch = BatchContext(f"{sink.writer_id}-{sink.batch_number}", datetime.now(UTC))
     hash_key = config.secrets.hash_key_bytes()
     if _already_committed(lake, sink):
@@ -211,7 +214,9 @@ def run_batch(
         return _committed_report(lake, batch.batch_id)
     size_mb = sum(f.size for f in files) / 1e6
     log.info("batch %s: reading %d files (%.1f MB)", batch.batch_id, len(files), size_mb)
-    parsed = parse_events(read_lines(spark, files, config.ingest), config.ingest, batch)
+    if lines is None:
+        lines = read_lines(spark, files, config.ingest)
+    parsed = parse_events(lines, config.ingest, batch)
     parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         counts = _count(parsed, sink)

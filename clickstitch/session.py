@@ -113,6 +113,9 @@ def build_spark(config: ClickstitchConfig) -> SparkSession:
     if config.lake.backend == "delta-spark" or any(j.name.startswith("delta-spark_") for j in jars):
         builder = builder.config("spark.sql.extensions", _DELTA_EXTENSION)
         builder = builder.config("spark.sql.catalog.spark_catalog", _DELTA_CATALOG)
+        if not submitted.contains("spark.master"):
+            # Delta rebuilds a table's state in 50 partitions by default: too many tasks for one machine.
+            builder = builder.config("spark.databricks.delta.snapshotPartitions", str(config.spark.shuffle_partitions))
     for key, value in _REQUIRED_CONF.items():
         builder = builder.config(key, value)
     for key, value in config.spark.conf.items():

@@ -195,6 +195,13 @@ class DeltaSparkBackend:
             return 0
         return int((last["operationMetrics"] or {}).get("numDeletedFiles", 0))
 
+    def register_table(self, spec: TableSpec) -> None:
+        """Name the table in the session's catalog (Delta's DeltaCatalog), by its location, so SQL
+        such as ``DESCRIBE HISTORY events_bronze`` works. Dropping the entry never touches the data."""
+        self.spark.catalog.dropTempView(spec.name)
+        self.spark.sql(f"DROP TABLE IF EXISTS spark_catalog.default.{spec.name}")
+        self.spark.sql(f"CREATE TABLE spark_catalog.default.{spec.name} USING delta LOCATION '{self.location(spec)}'")
+
     # -- metadata -----------------------------------------------------------------------------
     def info(self, spec: TableSpec) -> TableInfo:
         self.ensure(spec)
