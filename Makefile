@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: help install dev demo test test-fast test-heavy test-deltaspark jars lint bench check-python check-java clean
+.PHONY: help install dev demo test test-fast test-heavy test-deltaspark jars kafka lint bench check-python check-java clean
 
 # JVM jars from Maven Central (versions in jvm/*.pom.xml), never committed: .jars/spark holds Delta and the
 # Kafka source for Spark (what pyspark does not ship), .jars/kafka Apache Kafka's broker for tests.
@@ -49,6 +49,9 @@ $(JARS)/kafka/.fetched: jvm/kafka-broker.pom.xml
 	@touch $@
 
 jars: $(JARS)/spark/.fetched $(JARS)/kafka/.fetched  ## fetch Delta, Spark-Kafka and Kafka broker jars into .jars/
+
+kafka: dev jars  ## a Kafka broker (KRaft) on loopback from .jars/kafka, in the foreground until Ctrl-C
+	$(PY) -m tests.kafka_broker
 
 install: $(VENV)/.installed  ## create .venv and install clickstitch
 

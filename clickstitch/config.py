@@ -78,6 +78,7 @@ class StreamConfig(_Section):
     checkpoint_dir: Path | None = Field(None, description="Default: <lake.root>/_checkpoints/stream.")
     trigger_interval: str = Field("30 seconds", description="processingTime trigger interval.")
     max_files_per_trigger: int = Field(100, ge=1)
+    max_messages_per_trigger: int = Field(100_000, ge=1, description="Kafka stream: offsets per micro-batch.")
     writer_id: str = Field("clickstitch-stream", description="Delta transaction app id of the stream.")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clickstitch.cli import main
+from tests.backends import TEST_BACKEND
 
 COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget"]
 
@@ -66,12 +67,14 @@ def test_missing_java_is_one_clear_line(tmp_path: Path) -> None:
 
 def _clickstitch(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     run_env = {**os.environ, "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
-               **(env or {})}
+               # lake.backend auto: delta-spark with the jars (the delta-spark session), else delta-rs.
+               "CLICKSTITCH__SPARK__LOCAL_JARS": str(TEST_BACKEND == "delta-spark").lower(), **(env or {})}
     return subprocess.run([sys.executable, "-m", "clickstitch.cli", *argv], env=run_env, capture_output=True,
                           text=True, check=False, timeout=600)
 
 
 @pytest.mark.slow
+@pytest.mark.backends
 def test_demo_then_tables_and_sql(tmp_path: Path) -> None:
     demo = _clickstitch("demo", "--out", str(tmp_path / "demo"), "--persons", "40", "--days", "1")
     assert demo.returncode == 0, demo.stderr[-3000:]
