@@ -51,7 +51,7 @@ def produce(spark: SparkSession, broker: KafkaBroker, topic: str, values: list[b
 
 def read_topic(spark: SparkSession, broker: KafkaBroker, topic: str):  # type: ignore[no-untyped-def]
     return (spark.read.format("kafka").option("kafka.bootstrap.servers", broker.bootstrap)
-            .option("subscribe", topic).option("startingOffsets", "earliest").load())
+            .option("subscribe", topic).option("startingOffsets", "earliest").option("includeHeaders", "true").load())
 
 
 def segment(message_id: str, minute: int, **more: object) -> dict:
@@ -74,7 +74,7 @@ HOSTILE: list[tuple[bytes, str]] = [
     (encoded(segment("h-type", 4, type="teleport")), "unknown_event_type"),
     (b'\xff\xfe' + encoded(segment("h-utf8", 5)), "invalid_utf8"),
     (encoded(segment("h-big", 6, properties={"blob": "x" * 4096})), "record_too_large"),
-    (b"[1, 2, 3]", "wrong_type"),
+    (b"[1, 2, 3]", "invalid_json"),  # JSON, but not an object
 ]
 
 
