@@ -70,6 +70,9 @@ class DeltaSparkBackend:
             .location(self.location(spec))
             .addColumns(spec.schema)
         )
+        # No per-column min/max statistics in the log (the embedded backend writes numRecords only):
+        # they would copy raw values (identifiers) into _delta_log, out of reach of `forget`'s vacuum.
+        builder = builder.property("delta.dataSkippingNumIndexedCols", "0")
         if spec.description:
             builder = builder.comment(spec.description)
         if spec.partition_by:
