@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     stream = commands.add_parser("stream", help="run the ingest stream over the landing folder")
     stream.add_argument("--available-now", action="store_true", help="process what is there, then stop")
     stream.add_argument("--checkpoint", type=Path, help="checkpoint folder (stream.checkpoint_dir)")
+    stream.add_argument("--kafka-bootstrap", metavar="HOST:PORT", help="read a Kafka topic instead of --input")
+    stream.add_argument("--topic", help="the Kafka topic (with --kafka-bootstrap)")
+    stream.add_argument("--source", choices=("segment", "ga4"), default="segment",
+                        help="what the topic's messages are (default segment)")
     _common(stream)
 
     backfill = commands.add_parser("backfill", help="(re)process a date range; replaces those partitions")
@@ -181,12 +185,22 @@ def _stream(args: argparse.Namespace) -> int:
     from clickstitch.drivers import Drain, await_stream, check_landing, start_stream
 
     config = _config(args)
-    check_landing(config.landing)
+    kafka = getattr(args, "kafka_bootstrap", None)
+    if kafka and not args.topic:
+        raise ClickstitchError("--kafka-bootstrap needs --topic")
+    if not kafka:
+        check_landing(config.landing)
     config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
     drain = Drain()
     drain.install()
-    query = start_stream(spark, lake, config, available_now=args.available_now, drain=drain)
+    if kafka:
+        from clickstitch.kafka_stream import start_kafka_stream
+
+        query = start_kafka_stream(spark, lake, config, bootstrap=kafka, topic=args.topic, source=args.source,
+                                   available_now=args.available_now, drain=drain)
+    else:
+        query = start_stream(spark, lake, config, available_now=args.available_now, drain=drain)
     if await_stream(query, drain):
         print(f"clickstitch: stream drained on {drain.signal_name}: the last micro-batch committed; "
               f"restart with the same checkpoint to continue", file=sys.stderr)

@@ -47,12 +47,18 @@ class SparkConfig(_Section):
     ui_enabled: bool = False
     log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = "WARN"
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark conf, applied last.")
+    local_jars: bool = Field(
+        True,
+        description="Local sessions only: put the jars fetched by `make jars` (Delta, the Kafka source; "
+        "$CLICKSTITCH_JARS_DIR or the checkout's .jars/spark) on the classpath when they are there.",
+    )
 
 
 class StreamConfig(_Section):
     checkpoint_dir: Path | None = Field(None, description="Default: <lake.root>/_checkpoints/stream.")
     trigger_interval: str = Field("30 seconds", description="processingTime trigger interval.")
     max_files_per_trigger: int = Field(100, ge=1)
+    max_messages_per_trigger: int = Field(100_000, ge=1, description="Kafka stream: offsets per micro-batch.")
     writer_id: str = Field("clickstitch-stream", description="Delta transaction app id of the stream.")
 
 

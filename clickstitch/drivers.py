@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -95,6 +96,23 @@ def await_stream(query: StreamingQuery, drain: Drain, poll_seconds: float = 0.5)
     return drain.requested.is_set()
 
 
+def drained(process: Callable[[DataFrame, int], None], drain: Drain | None) -> Callable[[DataFrame, int], None]:
+    """``process`` for foreachBatch, honouring ``drain``: a batch that starts after the signal raises first."""
+    if drain is None:
+        return process
+
+    def guarded(micro_batch: DataFrame, batch_number: int) -> None:
+        if drain.requested.is_set():
+            raise StreamDrained(f"drained before micro-batch {batch_number}")
+        drain.in_batch.set()
+        try:
+            process(micro_batch, batch_number)
+        finally:
+            drain.in_batch.clear()
+
+    return guarded
+
+
 def start_stream(
     spark: SparkSession,
     lake: Lakehouse,
@@ -118,21 +136,13 @@ def start_stream(
     writer_id = config.stream.writer_id
 
     def process(micro_batch: DataFrame, batch_number: int) -> None:
-        if drain is not None and drain.requested.is_set():
-            raise StreamDrained(f"drained before micro-batch {batch_number}")
-        if drain is not None:
-            drain.in_batch.set()
-        try:
-            rows = [(r["path"], r["length"]) for r in micro_batch.collect()]  # one row per file
-            files = to_landing_files(rows, landing)
-            run_batch(spark, lake, config, FileSource(tuple(files)), StreamSink(writer_id, batch_number))
-        finally:
-            if drain is not None:
-                drain.in_batch.clear()
+        rows = [(r["path"], r["length"]) for r in micro_batch.collect()]  # one row per file
+        files = to_landing_files(rows, landing)
+        run_batch(spark, lake, config, FileSource(tuple(files)), StreamSink(writer_id, batch_number))
 
     writer = (
         new_files.writeStream.queryName("clickstitch_ingest")
-        .foreachBatch(process)
+        .foreachBatch(drained(process, drain))
         .option("checkpointLocation", str(config.checkpoint_dir()))
     )
     writer = writer.trigger(availableNow=True) if available_now else writer.trigger(

@@ -27,7 +27,7 @@ from ingest.config import IngestConfig
 from lakehouse import EVENTS_BRONZE, INGEST_BATCHES, DayRange, Lakehouse, WriteResult
 from lakehouse.schemas import INGEST_BATCH_SCHEMA
 
-__all__ = ["BackfillSink", "BatchReport", "FileSource", "StepTiming", "StreamSink", "run_batch"]
+__all__ = ["BackfillSink", "BatchReport", "FileSource", "LinesSource", "StepTiming", "StreamSink", "run_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,21 @@ class FileSource:
         size_mb = sum(f.size for f in self.landing_files) / 1e6
         log.info("reading %d files (%.1f MB)", len(self.landing_files), size_mb)
         return read_lines(spark, list(self.landing_files), config)
+
+
+@dataclass(frozen=True)
+class LinesSource:
+    """Lines already in a frame: a Kafka micro-batch's messages as ``ingest.kafka.kafka_lines`` gives them."""
+
+    frame: DataFrame
+    inputs: int = 0  # topic partitions (ingest_batches.files)
+
+    @property
+    def files(self) -> int:
+        return self.inputs
+
+    def lines(self, spark: SparkSession, config: IngestConfig) -> DataFrame:
+        return self.frame
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,26 @@ def java_major_version(java_home: str | None = None) -> int:
     return major
 
 
+JARS_DIR_ENV = "CLICKSTITCH_JARS_DIR"
+_DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+_DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+def local_jars_dir() -> Path | None:
+    """The folder `make jars` filled (Delta and the Kafka source), or None where it was not run.
+
+    ``$CLICKSTITCH_JARS_DIR`` wins; else ``.jars/spark`` of the checkout this package runs from.
+    """
+    named = os.environ.get(JARS_DIR_ENV)
+    folder = Path(named) if named else Path(__file__).resolve().parents[1] / ".jars" / "spark"
+    return folder if folder.is_dir() and any(folder.glob("*.jar")) else None
+
+
+def local_jars() -> list[Path]:
+    folder = local_jars_dir()
+    return sorted(folder.glob("*.jar")) if folder else []
+
+
 def _under_spark_submit() -> bool:
     # spark-submit starts the JVM first and hands its gateway port to Python.
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -87,11 +107,15 @@ def build_spark(config: ClickstitchConfig) -> SparkSession:
         builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
         log4j = Path(__file__).with_name("log4j2.properties")
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
-    if config.lake.backend == "delta-spark":
-        builder = builder.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        builder = builder.config(
-            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
-        )
+    jars = _jars_to_add(config, submitted)
+    if jars:
+        builder = builder.config("spark.jars", ",".join(str(j) for j in jars))
+    if config.lake.backend == "delta-spark" or any(j.name.startswith("delta-spark_") for j in jars):
+        builder = builder.config("spark.sql.extensions", _DELTA_EXTENSION)
+        builder = builder.config("spark.sql.catalog.spark_catalog", _DELTA_CATALOG)
+        if not submitted.contains("spark.master"):
+            # Delta rebuilds a table's state in 50 partitions by default: too many tasks for one machine.
+            builder = builder.config("spark.databricks.delta.snapshotPartitions", str(config.spark.shuffle_partitions))
     for key, value in _REQUIRED_CONF.items():
         builder = builder.config(key, value)
     for key, value in config.spark.conf.items():
@@ -99,6 +123,16 @@ def build_spark(config: ClickstitchConfig) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(config.spark.log_level)
     return spark
+
+
+def _jars_to_add(config: ClickstitchConfig, submitted: SparkConf) -> list[Path]:
+    """The local jars, unless spark-submit (or the config) already chose the session's jars."""
+    if _under_spark_submit() or not config.spark.local_jars:
+        return []
+    chosen = ("spark.jars", "spark.jars.packages")
+    if any(submitted.contains(key) or key in config.spark.conf for key in chosen):
+        return []
+    return local_jars()
 
 
 def _check_java_cli() -> int:

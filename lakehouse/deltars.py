@@ -78,6 +78,10 @@ class DeltaRsBackend:
             found = actions.column(f"partition.{column}").to_pylist()
             keep = [k and (v is not None and str(v) in wanted) for k, v in zip(keep, found, strict=True)]
         paths = [p for p, k in zip(actions.column("path").to_pylist(), keep, strict=True) if k]
+        return self.read_files(spec, paths)
+
+    def read_files(self, spec: TableSpec, paths: Sequence[str]) -> DataFrame:
+        """The rows of some of the table's data files (paths relative to the table, as in the log)."""
         if not paths:
             return self.spark.createDataFrame([], spec.schema)
         base = self.path(spec)

@@ -1,21 +1,31 @@
 """Cluster Delta backend: delta-spark, when Delta's JVM classes are on the classpath.
 
-Same tables and the same operations as the embedded backend; Delta's own ``txnAppId`` /
-``txnVersion`` options make appends exactly-once. Start the job with, for example,
-``spark-submit --packages io.delta:delta-spark_2.13:4.1.0 --conf spark.sql.extensions=...``.
+Same tables and the same operations as the embedded backend (``deltars.py``), so a table written
+by one is read and appended by the other. Exactly-once appends use Delta's own ``txnAppId`` /
+``txnVersion`` write options: Delta skips a write whose (app id, version) is not above the one its
+log holds for that app id, and ``committed_batch`` reads that transaction from the log (a ``txn``
+action, the same one delta-rs writes and reads). Row counts come from the commit's
+``operationMetrics``. Locally the jars come from ``make jars``; on a cluster from ``spark-submit
+--packages io.delta:delta-spark_2.13:4.1.0`` (README).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, DataFrameWriter, Row, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.backend import Commit, TableInfo, WriteResult
 from lakehouse.registry import TableSpec
+
+# Commit metadata keys, the same as the embedded backend's (clickstitch tables --history shows them).
+_WRITER_KEY, _BATCH_KEY = "clickstitch.writer", "clickstitch.batch"
 
 
 def delta_classes_available(spark: SparkSession) -> bool:
@@ -34,29 +44,50 @@ def delta_classes_available(spark: SparkSession) -> bool:
 class DeltaSparkBackend:
     name = "delta-spark"
 
-    def __init__(self, spark: SparkSession, root: str | Path) -> None:
+    def __init__(self, spark: SparkSession, root: str) -> None:
         from delta.tables import DeltaTable  # imported late: needs the JVM classes
 
         self._delta_table = DeltaTable
         self.spark = spark
-        self.root = str(root).rstrip("/")
+        text = str(root).rstrip("/")
+        # A local folder is made absolute, as the embedded backend does; URIs (s3://, abfss://) stay.
+        self.root = text if "://" in text else str(Path(text).absolute())
+        self._known: set[str] = set()
 
     def location(self, spec: TableSpec) -> str:
         return f"{self.root}/{spec.name}"
 
+    # -- table handles ------------------------------------------------------------------------
     def exists(self, spec: TableSpec) -> bool:
         return bool(self._delta_table.isDeltaTable(self.spark, self.location(spec)))
 
     def ensure(self, spec: TableSpec) -> None:
+        if spec.name in self._known or self.exists(spec):
+            self._known.add(spec.name)
+            return
         builder = (
             self._delta_table.createIfNotExists(self.spark)
             .location(self.location(spec))
             .addColumns(spec.schema)
         )
+        # No per-column min/max statistics in the log (the embedded backend writes numRecords only):
+        # they would copy raw values (identifiers) into _delta_log, out of reach of `forget`'s vacuum.
+        builder = builder.property("delta.dataSkippingNumIndexedCols", "0")
+        if spec.description:
+            builder = builder.comment(spec.description)
         if spec.partition_by:
             builder = builder.partitionedBy(*spec.partition_by)
         builder.execute()
+        self._known.add(spec.name)
 
+    def _table(self, spec: TableSpec):  # type: ignore[no-untyped-def]
+        self.ensure(spec)
+        return self._delta_table.forPath(self.spark, self.location(spec))
+
+    def _last_commit(self, spec: TableSpec) -> Row:
+        return self._table(spec).history(1).collect()[0]
+
+    # -- reads --------------------------------------------------------------------------------
     def read(self, spec: TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame:
         self.ensure(spec)
         df = self.spark.read.format("delta").load(self.location(spec))
@@ -65,36 +96,39 @@ class DeltaSparkBackend:
         return df.select(*spec.schema.fieldNames())
 
     def committed_batch(self, spec: TableSpec, writer_id: str) -> int | None:
+        """The writer's last transaction version in the table's log (Delta's ``txn`` action)."""
         self.ensure(spec)
-        history = self._delta_table.forPath(self.spark, self.location(spec)).history()
-        # Delta records txn ids in the log; the commit's userMetadata carries ours too.
-        rows = (
-            history.where(F.get_json_object("userMetadata", "$.writer") == writer_id)
-            .select(F.max(F.get_json_object("userMetadata", "$.batch").cast("long")).alias("batch"))
-            .collect()
-        )
-        return rows[0]["batch"] if rows and rows[0]["batch"] is not None else None
+        jvm = self.spark._jvm
+        assert jvm is not None
+        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, self.location(spec))
+        none = jvm.scala.Option.empty()
+        version = log.update(False, none, none).transactions().get(writer_id)
+        return int(version.get()) if version.isDefined() else None
 
-    def _writer(self, df: DataFrame, spec: TableSpec, writer_id: str, batch_id: int):  # type: ignore[no-untyped-def]
-        writer = (
-            df.select(*spec.schema.fieldNames())
-            .write.format("delta")
-            .option("txnAppId", writer_id)
-            .option("txnVersion", batch_id)
-            .option("userMetadata", f'{{"writer": "{writer_id}", "batch": {batch_id}}}')
-        )
+    # -- writes -------------------------------------------------------------------------------
+    def _writer(self, df: DataFrame, spec: TableSpec, writer_id: str, batch_id: int, *, txn: bool) -> DataFrameWriter:
+        writer = df.select(*spec.schema.fieldNames()).write.format("delta")
+        if txn:
+            writer = writer.option("txnAppId", writer_id).option("txnVersion", batch_id)
+        writer = writer.option("userMetadata", json.dumps({_WRITER_KEY: writer_id, _BATCH_KEY: str(batch_id)}))
         return writer.partitionBy(*spec.partition_by) if spec.partition_by else writer
 
-    def _version(self, spec: TableSpec) -> int:
-        row = self._delta_table.forPath(self.spark, self.location(spec)).history(1).collect()[0]
-        return int(row["version"])
+    def _result(self, spec: TableSpec, before: int) -> WriteResult:
+        last = self._last_commit(spec)
+        version = int(last["version"])
+        if version == before:  # Delta skipped the write: its txn was already in the log
+            return WriteResult(spec.name, False, version, 0)
+        metrics = last["operationMetrics"] or {}
+        return WriteResult(spec.name, True, version, int(metrics.get("numOutputRows", 0)))
 
     def append(self, spec: TableSpec, df: DataFrame, writer_id: str, batch_id: int) -> WriteResult:
-        self.ensure(spec)
-        before = self._version(spec)
-        self._writer(df, spec, writer_id, batch_id).mode("append").save(self.location(spec))
-        after = self._version(spec)
-        return WriteResult(spec.name, after > before, after, -1)
+        before = int(self._last_commit(spec)["version"])
+        done = self.committed_batch(spec, writer_id)
+        if done is not None and done >= batch_id:  # no write job at all for a replayed batch
+            return WriteResult(spec.name, False, before, 0)
+        # The txn options still guard the commit itself (a replay racing this one is skipped by Delta).
+        self._writer(df, spec, writer_id, batch_id, txn=True).mode("append").save(self.location(spec))
+        return self._result(spec, before)
 
     def replace_partitions(
         self,
@@ -104,57 +138,98 @@ class DeltaSparkBackend:
         writer_id: str,
         batch_id: int,
     ) -> WriteResult:
-        self.ensure(spec)
+        """Replace the range in one commit. Like the embedded backend, a replace always commits (the
+        same rows again are the same table); the txn is recorded when the batch is new to the table."""
+        if not spec.partition_by:
+            raise ValueError(f"table {spec.name} is not partitioned")
         column = spec.partition_by[0]
         low, high = partition_range
-        (
-            self._writer(df, spec, writer_id, batch_id)
-            .mode("overwrite")
-            .option("replaceWhere", f"{column} >= '{low}' AND {column} <= '{high}'")
-            .save(self.location(spec))
-        )
-        return WriteResult(spec.name, True, self._version(spec), -1)
+        before = int(self._last_commit(spec)["version"])
+        done = self.committed_batch(spec, writer_id)
+        new_batch = done is None or done < batch_id
+        try:
+            (
+                self._writer(df, spec, writer_id, batch_id, txn=new_batch)
+                .mode("overwrite")
+                .option("replaceWhere", f"{column} >= '{low}' AND {column} <= '{high}'")
+                .save(self.location(spec))
+            )
+        except AnalysisException as exc:
+            if "DELTA_REPLACE_WHERE_MISMATCH" in str(exc):
+                raise ValueError(f"{spec.name}: rows outside {column} in [{low}, {high}]") from None
+            raise
+        return self._result(spec, before)
 
     def upsert(self, spec: TableSpec, df: DataFrame) -> WriteResult:
-        self.ensure(spec)
+        before = int(self._last_commit(spec)["version"])
         condition = " AND ".join(f"target.{k} = source.{k}" for k in spec.keys)
         (
-            self._delta_table.forPath(self.spark, self.location(spec))
+            self._table(spec)
             .alias("target")
             .merge(df.select(*spec.schema.fieldNames()).alias("source"), condition)
             .whenMatchedUpdateAll()
             .whenNotMatchedInsertAll()
             .execute()
         )
-        return WriteResult(spec.name, True, self._version(spec), -1)
+        last = self._last_commit(spec)
+        if int(last["version"]) == before:
+            return WriteResult(spec.name, False, before, 0)
+        metrics = last["operationMetrics"] or {}
+        rows = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
+        return WriteResult(spec.name, True, int(last["version"]), rows)
 
     def delete(self, spec: TableSpec, predicate: str) -> int:
-        table = self._delta_table.forPath(self.spark, self.location(spec))
-        table.delete(predicate)
-        metrics = table.history(1).collect()[0]["operationMetrics"] or {}
-        return int(metrics.get("numDeletedRows", 0))
+        before = int(self._last_commit(spec)["version"])
+        self._table(spec).delete(predicate)
+        last = self._last_commit(spec)
+        if int(last["version"]) == before:
+            return 0
+        return int((last["operationMetrics"] or {}).get("numDeletedRows", 0))
 
     def vacuum(self, spec: TableSpec) -> int:
-        self.spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
-        self._delta_table.forPath(self.spark, self.location(spec)).vacuum(0)
-        return -1
+        """Remove every file the current version does not use (retention 0: `forget` needs the old
+        versions' files gone). Returns the number of files removed, from the VACUUM END commit."""
+        conf = self.spark.conf
+        conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+        conf.set("spark.databricks.delta.vacuum.logging.enabled", "true")
+        self._table(spec).vacuum(0.0)
+        last = self._last_commit(spec)
+        if last["operation"] != "VACUUM END":
+            return 0
+        return int((last["operationMetrics"] or {}).get("numDeletedFiles", 0))
 
+    def register_table(self, spec: TableSpec) -> None:
+        """Name the table in the session's catalog (Delta's DeltaCatalog), by its location, so SQL
+        such as ``DESCRIBE HISTORY events_bronze`` works. Dropping the entry never touches the data."""
+        self.spark.catalog.dropTempView(spec.name)
+        self.spark.sql(f"DROP TABLE IF EXISTS spark_catalog.default.{spec.name}")
+        self.spark.sql(f"CREATE TABLE spark_catalog.default.{spec.name} USING delta LOCATION '{self.location(spec)}'")
+
+    # -- metadata -----------------------------------------------------------------------------
     def info(self, spec: TableSpec) -> TableInfo:
         self.ensure(spec)
         detail = self.spark.sql(f"DESCRIBE DETAIL delta.`{self.location(spec)}`").collect()[0]
-        last = self._delta_table.forPath(self.spark, self.location(spec)).history(1).collect()[0]
-        rows = self.read(spec).count()
+        last = self._last_commit(spec)
+        rows = self.read(spec).count()  # answered from the log's file statistics
         when = last["timestamp"].replace(tzinfo=UTC) if last["timestamp"] else None
         return TableInfo(spec.name, int(last["version"]), rows, int(detail["numFiles"]), when)
 
     def history(self, spec: TableSpec) -> list[Commit]:
-        rows = self._delta_table.forPath(self.spark, self.location(spec)).history().collect()
-        return [
-            Commit(
-                version=int(r["version"]),
-                timestamp=(r["timestamp"] or datetime.now(UTC)).replace(tzinfo=UTC),
-                operation=r["operation"],
-                parameters=dict(r["operationParameters"] or {}),
-            )
-            for r in sorted(rows, key=lambda r: r["version"])
-        ]
+        rows = self._table(spec).history().collect()
+        return [_commit(r) for r in sorted(rows, key=lambda r: r["version"])]
+
+
+def _commit(row: Row) -> Commit:
+    parameters: dict[str, Any] = dict(row["operationParameters"] or {})
+    if row["userMetadata"]:
+        try:
+            ours = json.loads(row["userMetadata"])
+        except ValueError:
+            ours = {}
+        parameters.update({k: str(v) for k, v in ours.items() if k in (_WRITER_KEY, _BATCH_KEY)})
+    return Commit(
+        version=int(row["version"]),
+        timestamp=(row["timestamp"] or datetime.now(UTC)).replace(tzinfo=UTC),
+        operation=row["operation"],
+        parameters=parameters,
+    )

@@ -28,7 +28,11 @@ def register_views(spark: SparkSession, lake: Lakehouse) -> list[str]:
     names = []
     for spec in lake.catalog:
         if lake.exists(spec):
-            lake.read(spec).createOrReplaceTempView(spec.name)
+            register_table = getattr(lake.backend, "register_table", None)
+            if register_table is not None:  # delta-spark: a catalog table (DESCRIBE HISTORY works)
+                register_table(spec)
+            else:
+                lake.read(spec).createOrReplaceTempView(spec.name)
             names.append(spec.name)
     for name, statement in view_statements().items():
         try:

@@ -10,6 +10,16 @@ from pyspark.sql import SparkSession
 
 from clickstitch.config import ClickstitchConfig, load_config
 from clickstitch.session import build_spark
+from tests.backends import TEST_BACKEND
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_BACKEND == "delta-spark":
+        return
+    skip = pytest.mark.skip(reason="needs the jars session: make test-deltaspark")
+    for item in items:
+        if "jars" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +29,8 @@ def test_config(tmp_path_factory: pytest.TempPathFactory) -> ClickstitchConfig:
     return base.with_overrides(
         {
             "lake.root": str(root),
+            "lake.backend": TEST_BACKEND,
+            "spark.local_jars": TEST_BACKEND == "delta-spark",
             "spark.master": "local[2]",
             "spark.shuffle_partitions": 2,
             "spark.conf": {

@@ -16,6 +16,7 @@ from clickstitch.config import HASH_KEY_ENV
 from privacy import keyed_hash
 from privacy.hashing import normalize_email
 from sql import view_statements
+from tests.backends import TEST_BACKEND
 from tests.frames import parquet_text
 
 COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich"]
@@ -73,12 +74,15 @@ def test_missing_java_is_one_clear_line(tmp_path: Path) -> None:
 
 def _clickstitch(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     run_env = {**{k: v for k, v in os.environ.items() if k != HASH_KEY_ENV},  # the demo makes its own key
-               "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2", **(env or {})}
+               "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
+               # lake.backend auto: delta-spark with the jars (the delta-spark session), else delta-rs.
+               "CLICKSTITCH__SPARK__LOCAL_JARS": str(TEST_BACKEND == "delta-spark").lower(), **(env or {})}
     return subprocess.run([sys.executable, "-m", "clickstitch.cli", *argv], env=run_env, capture_output=True,
                           text=True, check=False, timeout=600)
 
 
 @pytest.mark.slow
+@pytest.mark.backends
 def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(tmp_path: Path) -> None:
     """As a user runs it: `demo` builds a lake; fresh `tables`, `sql` and `forget` processes see all of it."""
     demo_dir = tmp_path / "demo"

@@ -1,4 +1,4 @@
-"""The Delta lakehouse layer on the embedded backend: real tables, real commits, read back by delta-rs too."""
+"""The Delta lakehouse layer on both backends: real tables, real commits, read back by delta-rs too."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
 from lakehouse import EVENTS_BRONZE, Lakehouse, TableSpec
 from lakehouse.schemas import EVENT_SCHEMA
+from tests.backends import TEST_BACKEND, only_delta_rs
 from tests.frames import assert_same_rows
+
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
@@ -38,10 +41,19 @@ def ids(df: DataFrame) -> list[str]:
     return sorted(r["event_id"] for r in df.select("event_id").collect())
 
 
-def test_backend_is_delta_rs_without_delta_jars(lake: Lakehouse) -> None:
-    assert lake.backend.name == "delta-rs"
+def test_backend_is_the_sessions(lake: Lakehouse) -> None:
+    assert lake.backend.name == TEST_BACKEND
 
 
+@only_delta_rs
+def test_backend_auto_is_delta_rs_without_delta_jars(
+    spark: SparkSession, test_config: ClickstitchConfig, lake_root: Path
+) -> None:
+    auto = open_lakehouse(spark, test_config.with_overrides({"lake.root": str(lake_root), "lake.backend": "auto"}))
+    assert auto.backend.name == "delta-rs"
+
+
+@only_delta_rs
 def test_forcing_delta_spark_without_jars_is_a_clear_error(
     spark: SparkSession, test_config: ClickstitchConfig, lake_root: Path
 ) -> None:

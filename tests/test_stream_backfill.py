@@ -35,6 +35,7 @@ from privacy import forget, keyed_hash
 from privacy.hashing import normalize_email
 from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS
 from sql import register_views
+from tests.backends import TEST_BACKEND
 from tests.frames import assert_same_rows, frozen_rows, parquet_text
 
 pytestmark = pytest.mark.slow
@@ -105,6 +106,7 @@ def same_tables(actual: Lakehouse, expected: Lakehouse) -> None:
     assert stitched_persons(spark, actual) == stitched_persons(spark, expected)
 
 
+@pytest.mark.backends
 def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) -> None:
     report = frozen_rows(backfilled.read(INGEST_BATCHES).drop("started_at", "finished_at", "batch_id"))
     assert len(report) == 1
@@ -216,7 +218,10 @@ def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "CLICKSTITCH__STREAM__MAX_FILES_PER_TRIGGER": "2",
            "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
-           "CLICKSTITCH_HASH_KEY": "test-only-hash-key"}  # the key of the in-process tests (conftest)
+           "CLICKSTITCH_HASH_KEY": "test-only-hash-key",  # the key of the in-process tests (conftest)
+           # The backend of this test session, with or without the jars (tests/backends.py).
+           "CLICKSTITCH__LAKE__BACKEND": TEST_BACKEND,
+           "CLICKSTITCH__SPARK__LOCAL_JARS": str(TEST_BACKEND == "delta-spark").lower()}
     env.pop(CRASH_ENV, None)
     if crash_after:
         env[CRASH_ENV] = crash_after
@@ -248,6 +253,7 @@ def test_crash_between_two_table_writes_then_restart_is_exactly_once(exports, ba
     same_tables(lake, backfilled)
 
 
+@pytest.mark.backends
 def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfilled, spark, test_config,
                                                                 tmp_path) -> None:
     lake_dir = tmp_path / "lake"
@@ -296,6 +302,7 @@ def test_sigterm_drains_the_running_micro_batch_then_restart_continues(exports, 
     same_tables(lake, backfilled)
 
 
+@pytest.mark.backends
 def test_forget_erases_a_person_from_every_pipeline_table(spark, test_config, exports, tmp_path) -> None:
     lake, config = lake_for(spark, test_config, tmp_path / "lake", exports / "landing")
     run_backfill(spark, lake, config, *RANGE)
