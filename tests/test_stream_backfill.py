@@ -230,6 +230,15 @@ def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _restart_and_compare(spark, test_config, exports: Path, lake_dir: Path, backfilled: Lakehouse) -> None:
+    """Restart the stream on the same lake and checkpoint until it is done; every table equals the backfill's."""
+    restarted = _stream_process(exports / "landing", lake_dir)
+    _, stderr = restarted.communicate(timeout=600)
+    assert restarted.returncode == 0, stderr[-2000:]
+    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
+    same_tables(lake, backfilled)
+
+
 def _committed_batches(lake: Path, table: str = INGEST_BATCHES.name) -> int:
     log = lake / table / "_delta_log"
     return len(list(log.glob("*.json"))) - 1 if log.exists() else 0
@@ -246,11 +255,7 @@ def test_crash_between_two_table_writes_then_restart_is_exactly_once(exports, ba
     dead_versions = DeltaTable(str(lake_dir / DEAD_LETTER.name)).version()
     assert bronze_versions == dead_versions + 1, "crashed after bronze, before dead_letter of the same batch"
 
-    restarted = _stream_process(exports / "landing", lake_dir)
-    _, stderr = restarted.communicate(timeout=600)
-    assert restarted.returncode == 0, stderr[-2000:]
-    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
-    same_tables(lake, backfilled)
+    _restart_and_compare(spark, test_config, exports, lake_dir, backfilled)
 
 
 @pytest.mark.backends
@@ -267,11 +272,7 @@ def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfil
     running.wait(timeout=60)
     assert _committed_batches(lake_dir) >= 2
 
-    restarted = _stream_process(exports / "landing", lake_dir)
-    _, stderr = restarted.communicate(timeout=600)
-    assert restarted.returncode == 0, stderr[-2000:]
-    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
-    same_tables(lake, backfilled)
+    _restart_and_compare(spark, test_config, exports, lake_dir, backfilled)
 
 
 def test_sigterm_drains_the_running_micro_batch_then_restart_continues(exports, backfilled, spark, test_config,
@@ -295,11 +296,7 @@ def test_sigterm_drains_the_running_micro_batch_then_restart_continues(exports, 
     # The micro-batch that was running when the signal came committed every table, down to its last.
     assert _committed_batches(lake_dir) == _committed_batches(lake_dir, EVENTS_BRONZE.name) >= 2
 
-    restarted = _stream_process(exports / "landing", lake_dir)
-    _, stderr = restarted.communicate(timeout=600)
-    assert restarted.returncode == 0, stderr[-2000:]
-    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
-    same_tables(lake, backfilled)
+    _restart_and_compare(spark, test_config, exports, lake_dir, backfilled)
 
 
 @pytest.mark.backends
