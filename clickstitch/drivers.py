@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
@@ -89,11 +90,22 @@ def await_stream(query: StreamingQuery, drain: Drain, poll_seconds: float = 0.5)
         if drain.requested.is_set() and not drain.in_batch.is_set():
             query.stop()
             break
-        query.awaitTermination(poll_seconds)
+        try:
+            query.awaitTermination(poll_seconds)
+        except StreamingQueryException:  # the query ended with an error: looked at below
+            break
     failure = query.exception()
     if failure is not None and "StreamDrained" not in str(failure):
-        raise ClickstitchError(f"stream failed: {str(failure).strip().splitlines()[0]}")
+        raise ClickstitchError(f"stream failed: {_failure_line(failure)}")
     return drain.requested.is_set()
+
+
+def _failure_line(failure: BaseException) -> str:
+    """The line that says what went wrong: the Python exception a micro-batch raised, else Spark's first line."""
+    lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+    raised = [line for line in lines if line.split(":", 1)[0].rsplit(".", 1)[-1].endswith(("Error", "Exception"))
+              and not line.startswith(("pyspark.", "py4j.", "[", "org.apache"))]
+    return raised[-1] if raised else (lines[0] if lines else type(failure).__name__)
 
 
 def drained(process: Callable[[DataFrame, int], None], drain: Drain | None) -> Callable[[DataFrame, int], None]:
