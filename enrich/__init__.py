@@ -6,12 +6,12 @@ may have changed; the pure stage (``enrich_items``) turns events into one row pe
 """
 
 from enrich.config import EnrichConfig
-from enrich.days import DayRange
 from enrich.errors import EnrichError
 from enrich.load import LoadReport, days_to_reenrich, enriched_days, load_dimension
 from enrich.stage import as_of_join, enrich_items, fx_intervals, revenue_by_event, revenue_by_person
 from enrich.step import Dimensions, enrich_events, read_dimensions, reenrich_days
 from enrich.tables import DIM_FX_RATES, DIM_PRICES, DIM_PRODUCTS, DIMENSIONS, ENRICH_TABLES, EVENT_ITEMS
+from lakehouse import DayRange
 
 __all__ = [
     "DIMENSIONS",

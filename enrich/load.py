@@ -14,12 +14,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from enrich import dims
-from enrich.days import DayRange
 from enrich.errors import EnrichError
 from enrich.readers import read_raw
 from enrich.scd2 import rate_changes, snapshot_versions, version_changes
 from enrich.tables import DIM_FX_RATES, DIM_PRICES, DIM_PRODUCTS, DIMENSIONS, EVENT_ITEMS
-from lakehouse import DEAD_LETTER, Lakehouse, TableSpec
+from lakehouse import DEAD_LETTER, DayRange, Lakehouse, TableSpec
 
 _ATTRIBUTES = {
     DIM_PRODUCTS.name: ("sku", "product_name", "category", "base_price", "base_currency"),
@@ -172,7 +171,7 @@ def days_to_reenrich(lake: Lakehouse, reports: list[LoadReport]) -> DayRange | N
     affected: DayRange | None = None
     for report in reports:
         if report.affected_days is not None:
-            affected = report.affected_days.union(affected)
+            affected = report.affected_days.cover(affected)
     enriched = enriched_days(lake)
     if affected is None or enriched is None:
         return None

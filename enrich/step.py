@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from pyspark.sql import DataFrame
 
 from enrich.config import EnrichConfig
-from enrich.days import DayRange
 from enrich.errors import EnrichError
 from enrich.stage import enrich_items
 from enrich.tables import DIM_FX_RATES, DIM_PRICES, DIM_PRODUCTS, EVENT_ITEMS
-from lakehouse import Lakehouse, TableSpec, WriteResult
+from lakehouse import DayRange, Lakehouse, TableSpec, WriteResult
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ def day_values(days: DayRange) -> list[str]:
     if count > MAX_REENRICH_DAYS:
         raise EnrichError(f"re-enrich range {days.first}..{days.last} is {count} days; bound it to the enriched "
                           f"days (days_to_reenrich) or at most {MAX_REENRICH_DAYS} days")
-    return [(days.first + timedelta(days=i)).isoformat() for i in range(count)]
+    return days.days()
 
 
 def reenrich_days(lake: Lakehouse, events_table: TableSpec, days: DayRange, config: EnrichConfig,
@@ -59,4 +57,4 @@ def reenrich_days(lake: Lakehouse, events_table: TableSpec, days: DayRange, conf
     lake.backend.ensure(EVENT_ITEMS)
     events = lake.read(events_table, {"event_date": day_values(days)})
     items = enrich_events(lake, events, config)
-    return lake.replace_partitions(EVENT_ITEMS, items, days.as_strings(), writer_id, batch_id)
+    return lake.replace_partitions(EVENT_ITEMS, items, days.bounds(), writer_id, batch_id)

@@ -30,6 +30,11 @@ class DayRange:
         given = [self, *(other for other in others if other is not None)]
         return DayRange(min(r.first for r in given), max(r.last for r in given))
 
+    def intersect(self, other: DayRange) -> DayRange | None:
+        """The days in both ranges (None when they do not overlap)."""
+        first, last = max(self.first, other.first), min(self.last, other.last)
+        return DayRange(first, last) if first <= last else None
+
     def days(self) -> list[str]:
         """Every day of the range as a partition value (ISO date)."""
         return [(self.first + timedelta(days=n)).isoformat() for n in range((self.last - self.first).days + 1)]
