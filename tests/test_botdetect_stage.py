@@ -14,6 +14,7 @@ from pyspark.sql import Row, SparkSession
 from pyspark.sql import types as T
 
 from botdetect import (
+    USER_AGENT_RULES,
     USER_AGENT_SIGNAL_SCHEMA,
     BotDetectConfig,
     classify_user_agent,
@@ -92,9 +93,8 @@ def test_null_user_agent_is_no_evidence_and_empty_is_a_signal(spark: SparkSessio
 
 
 def test_stage_uses_the_config_and_another_column(spark: SparkSession) -> None:
-    config = BotDetectConfig.model_validate(
-        dict(threshold=0.99, rules={"ua_crawler_list": {"enabled": False}})
-    )
+    only_library = {name: {"enabled": False} for name in USER_AGENT_RULES if name != "ua_library_bot"}
+    config = BotDetectConfig.model_validate(dict(threshold=0.99, rules=only_library))
     rows = [(f"e{i}", ua) for i, ua in enumerate(USER_AGENTS)]
     events = spark.createDataFrame(rows, EVENT_SCHEMA).withColumnRenamed("user_agent", "ua")
 
@@ -102,7 +102,7 @@ def test_stage_uses_the_config_and_another_column(spark: SparkSession) -> None:
 
     actual = sorted(result.collect(), key=lambda row: row.event_id)
     assert actual == sorted((expected_row(e, ua, config) for e, ua in rows), key=lambda row: row.event_id)
-    assert not any(row.ua_is_bot for row in actual)  # 0.99 is out of reach without the list
+    assert not any(row.ua_is_bot for row in actual)  # 0.99 is out of reach for ua_library_bot alone (0.9)
 
 
 def test_batch_classifier_parses_each_distinct_user_agent_once() -> None:
