@@ -15,6 +15,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from clickstitch.catalog import CATALOG
 from clickstitch.config import ClickstitchConfig
 from enrich import (
     DIM_FX_RATES,
@@ -94,7 +95,7 @@ def world(spark: SparkSession, test_config: ClickstitchConfig, tmp_path_factory:
 
 
 def new_lake(spark: SparkSession, root: Path) -> Lakehouse:
-    return Lakehouse(spark, DeltaRsBackend(spark, root))
+    return Lakehouse(spark, DeltaRsBackend(spark, root), CATALOG)
 
 
 def load_generator_dims(lake: Lakehouse, dims: Path) -> list:
