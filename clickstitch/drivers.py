@@ -84,7 +84,7 @@ class Drain:
             signal.signal(signum, self.request)
 
 
-def await_stream(query: StreamingQuery, drain: Drain, poll_seconds: float = 0.5) -> bool:
+def await_stream(query: StreamingQuery, drain: Drain, poll_seconds: int = 1) -> bool:
     """Wait for the query to end; True when it ended by a drain. Raises ClickstitchError when it failed."""
     while query.isActive:
         if drain.requested.is_set() and not drain.in_batch.is_set():

@@ -109,14 +109,12 @@ def run_batch(
     spark: SparkSession,
     lake: Lakehouse,
     config: ClickstitchConfig,
-    source: BatchSource | Sequence[LandingFile],
+    source: BatchSource,
     sink: Sink,
     steps: Sequence[Step] = DEFAULT_STEPS,
 ) -> BatchReport:
     """Read, transform and commit one batch. Safe to re-run after a crash (each write is skipped
     where the batch had already committed it)."""
-    if isinstance(source, list | tuple):  # a plain list of landing files
-        source = FileSource(tuple(source))
     batch = BatchContext(f"{sink.writer_id}-{sink.batch_number}", datetime.now(UTC))
     if _already_committed(lake, sink):
         log.info("batch %s already committed, nothing to do", batch.batch_id)

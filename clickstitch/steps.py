@@ -89,8 +89,11 @@ class StepResult:
 class Step(Protocol):
     """One step: ``name`` (stable, used in ingest_batch_steps), ``tables`` it writes, ``run``."""
 
-    name: str
-    tables: tuple[TableSpec, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]: ...
 
     def run(self, frames: Frames, ctx: StepContext) -> StepResult: ...
 

@@ -94,8 +94,8 @@ def refresh_profiles(
     events = lake.read(EVENTS_BRONZE)
     if SILVER in lake.catalog and lake.exists(SILVER):  # the bot verdicts (events not in silver yet: human)
         silver = lake.read(SILVER)
-        wanted = [c for c in ("is_bot", "revenue_reporting") if c in silver.columns]
-        events = events.join(silver.select("event_id", *wanted), on="event_id", how="left")
+        carried = [c for c in ("is_bot", "revenue_reporting") if c in silver.columns]
+        events = events.join(silver.select("event_id", *carried), on="event_id", how="left")
     identifiers = event_identifiers(events, hash_key, config)
     persons = event_persons(identifiers, mapping)
     batch = (lake.committed_batch(CUSTOMER_PROFILES, PROFILES_WRITER) or 0) + 1
