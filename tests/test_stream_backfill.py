@@ -258,7 +258,8 @@ def test_crash_between_two_table_writes_then_restart_is_exactly_once(exports, ba
     _restart_and_compare(spark, test_config, exports, lake_dir, backfilled)
 
 
-@pytest.mark.backends
+# delta-rs only in CI: on delta-spark, the Kafka kill -9 test and spark-submit cover a JVM-side restart, and
+# this one would add about 6 minutes to the second session.
 def test_killed_after_some_batches_then_restart_is_exactly_once(exports, backfilled, spark, test_config,
                                                                 tmp_path) -> None:
     lake_dir = tmp_path / "lake"
