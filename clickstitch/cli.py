@@ -352,7 +352,7 @@ def _demo(args: argparse.Namespace) -> int:
     spark, lake = _session(config)
     from enrich import DIMENSIONS, load_dimension
 
-    for name, file in (("products", "products.csv"), ("prices", "price_history.csv"), ("fx", "fx_rates.csv")):
+    for name, file in generator.DIMS_FILES.items():
         load_dimension(lake, DIMENSIONS[name], out / "dims" / file, reporting_currency=config.enrich.reporting_currency)
     report = run_backfill(spark, lake, config, start - timedelta(days=1), start + timedelta(days=args.days))
     print()

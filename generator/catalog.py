@@ -190,28 +190,32 @@ def _fx_rates(rng: random.Random, params: GenerationParams) -> dict[tuple[dateti
     return rates
 
 
+# The dimension files under dims/, by the name `clickstitch dims load` gives them (--products, --prices, --fx).
+DIMS_FILES = {"products": "products.csv", "prices": "price_history.csv", "fx": "fx_rates.csv"}
+
+
 def write_dims(catalog: Catalog, out_dir: Path, params: GenerationParams) -> list[Path]:
-    """products.csv, price_history.csv and fx_rates.csv under dims/."""
+    """DIMS_FILES under dims/."""
     dims = out_dir / "dims"
     dims.mkdir(parents=True, exist_ok=True)
-    with open(dims / "products.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(dims / DIMS_FILES["products"], "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["product_id", "sku", "name", "category", "base_price", "base_currency"])
         for p in catalog.products:
             out.writerow([p.product_id, p.sku, p.name, p.category, f"{p.base_price:.2f}", p.base_currency])
-    with open(dims / "price_history.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(dims / DIMS_FILES["prices"], "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["product_id", "valid_from", "valid_to", "price", "currency"])
         for s in sorted(catalog.spans, key=lambda s: (s.product_id, s.valid_from_us)):
             valid_to = iso_seconds(s.valid_to_us) if s.valid_to_us is not None else ""
             out.writerow([s.product_id, iso_seconds(s.valid_from_us), valid_to, f"{s.price:.2f}", s.currency])
-    with open(dims / "fx_rates.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(dims / DIMS_FILES["fx"], "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(["date", "currency", "rate_to_usd"])
         for day in params.dates:
             for cur in CURRENCIES:
                 out.writerow([day.isoformat(), cur, f"{catalog.fx[(day, cur)]:.6f}"])
-    return [dims / "products.csv", dims / "price_history.csv", dims / "fx_rates.csv"]
+    return [dims / file for file in DIMS_FILES.values()]
 
 
 def period_day_start(params: GenerationParams, index: int) -> int:

@@ -21,6 +21,7 @@ from enrich import (
     DIM_FX_RATES,
     DIM_PRICES,
     DIM_PRODUCTS,
+    DIMENSIONS,
     EVENT_ITEMS,
     DayRange,
     EnrichConfig,
@@ -32,7 +33,7 @@ from enrich import (
     reenrich_days,
     revenue_by_event,
 )
-from generator import generate
+from generator import DIMS_FILES, generate
 from ingest import BatchContext, dedupe_events, parse_events, read_lines, to_landing_files, valid_events
 from ingest.landing import file_listing
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, Lakehouse
@@ -99,9 +100,7 @@ def new_lake(spark: SparkSession, root: Path) -> Lakehouse:
 
 
 def load_generator_dims(lake: Lakehouse, dims: Path) -> list:
-    return [load_dimension(lake, DIM_PRODUCTS, dims / "products.csv"),
-            load_dimension(lake, DIM_PRICES, dims / "price_history.csv"),
-            load_dimension(lake, DIM_FX_RATES, dims / "fx_rates.csv")]
+    return [load_dimension(lake, DIMENSIONS[name], dims / file) for name, file in DIMS_FILES.items()]
 
 
 @pytest.fixture(scope="module")

@@ -71,15 +71,14 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def lake_for(spark: SparkSession, config: ClickstitchConfig, root: Path, landing: Path, **more: object) -> tuple[
-    Lakehouse, ClickstitchConfig
-]:
+def lake_for(spark: SparkSession, config: ClickstitchConfig, root: Path, landing: Path, *, load_dims: bool = True,
+             **more: object) -> tuple[Lakehouse, ClickstitchConfig]:
     """A lake with the generator's dimensions loaded (every run enriches against the same ones)."""
     config = config.with_overrides({"lake.root": str(root), "landing": str(landing), **more})
     lake = open_lakehouse(spark, config)
-    dims = landing.parent / "dims"
-    for name, file in (("products", "products.csv"), ("prices", "price_history.csv"), ("fx", "fx_rates.csv")):
-        load_dimension(lake, DIMENSIONS[name], dims / file)
+    if load_dims:
+        for name, file in generator.DIMS_FILES.items():
+            load_dimension(lake, DIMENSIONS[name], landing.parent / "dims" / file)
     return lake, config
 
 
@@ -235,7 +234,7 @@ def _restart_and_compare(spark, test_config, exports: Path, lake_dir: Path, back
     restarted = _stream_process(exports / "landing", lake_dir)
     _, stderr = restarted.communicate(timeout=600)
     assert restarted.returncode == 0, stderr[-2000:]
-    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing")
+    lake, _ = lake_for(spark, test_config, lake_dir, exports / "landing", load_dims=False)  # loaded before the run
     same_tables(lake, backfilled)
 
 
