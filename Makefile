@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: help install dev demo test test-fast test-heavy test-deltaspark jars kafka lint bench check-python check-java clean
+.PHONY: help install dev demo test test-fast test-heavy test-deltaspark jars kafka browser lint bench check-python check-java clean
 
 # JVM jars from Maven Central (versions in jvm/*.pom.xml), never committed: .jars/spark holds Delta and the
 # Kafka source for Spark (what pyspark does not ship), .jars/kafka Apache Kafka's broker for tests.
@@ -50,6 +50,12 @@ $(JARS)/kafka/.fetched: jvm/kafka-broker.pom.xml
 
 jars: $(JARS)/spark/.fetched $(JARS)/kafka/.fetched  ## fetch Delta, Spark-Kafka and Kafka broker jars into .jars/
 
+# Headless Chromium for the page tests (dashboard, Data Docs): Debian's package, installed when missing.
+browser:  ## install Debian's chromium for the page-rendering tests, if missing
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }; } || \
+		{ echo "the page tests need Chromium: install Debian's chromium package"; exit 1; }
+
 kafka: dev jars  ## a Kafka broker (KRaft) on loopback from .jars/kafka, in the foreground until Ctrl-C
 	$(PY) -m tests.kafka_broker
 
@@ -63,7 +69,7 @@ check-java: $(VENV)/.installed
 demo: check-java  ## generate sample exports, run the whole pipeline, print every table
 	$(VENV)/bin/clickstitch demo --out demo
 
-test: dev check-java jars  ## run the test suite (what CI runs): delta-rs session, then the delta-spark one
+test: dev check-java jars browser  ## run the test suite (what CI runs): delta-rs session, then the delta-spark one
 	$(PY) -m pytest -m "not heavy"
 	CLICKSTITCH_TEST_BACKEND=delta-spark $(PY) -m pytest $(DELTASPARK_TESTS)
 
