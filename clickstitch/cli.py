@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--to", dest="last", type=_iso_date, required=True, help="last day YYYY-MM-DD")
     _common(enrich, landing=False)
 
+    report = commands.add_parser("report", help="write the dashboard: one self-contained HTML page (docs/report.md)")
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="the page (default report.html)")
+    report.add_argument("--days", type=int, help="the last N days with data (report.days, default 14)")
+    _common(report, landing=False)
+
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
@@ -140,8 +145,9 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from enrich import EnrichError
     from lakehouse import LakehouseError, UnknownTableError
     from privacy import InvalidIdentifierError
+    from report import ReportError
 
-    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError, EnrichError)
+    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError, EnrichError, ReportError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -318,6 +324,17 @@ def _tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from report import build_report
+
+    config = _config(args)
+    if args.days is not None and args.days < 1:
+        raise ClickstitchError(f"--days must be at least 1, not {args.days}")
+    _, lake = _lake_session(config)
+    print(build_report(lake, args.out, config.report, days=args.days).line())
+    return 0
+
+
 def _print_tables(lake) -> None:  # type: ignore[no-untyped-def]
     print(f"{'table':<22} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
     for spec in lake.catalog:
@@ -430,6 +447,7 @@ _COMMANDS = {
     "stream": _stream,
     "backfill": _backfill,
     "tables": _tables,
+    "report": _report,
 }
 
 if __name__ == "__main__":

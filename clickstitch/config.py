@@ -22,6 +22,7 @@ from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
 from privacy.config import PrivacyConfig
+from report.config import ReportConfig
 
 ENV_PREFIX = "CLICKSTITCH__"
 HASH_KEY_ENV = "CLICKSTITCH_HASH_KEY"
@@ -86,6 +87,7 @@ class ClickstitchConfig(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     botdetect: BotDetectConfig = BotDetectConfig()
     enrich: EnrichConfig = EnrichConfig()
+    report: ReportConfig = ReportConfig()
 
     def checkpoint_dir(self) -> Path:
         return self.stream.checkpoint_dir or self.lake.root / "_checkpoints" / "stream"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +19,10 @@ from privacy import keyed_hash
 from privacy.hashing import normalize_email
 from sql import view_statements
 from tests.backends import TEST_BACKEND
+from tests.browser import render
 from tests.frames import parquet_text
 
-COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich"]
+COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich", "report"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -122,6 +125,19 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
     unknown = _clickstitch("tables", "--lake", lake, "-q", "--history", "no_such_table")
     assert unknown.returncode == 2 and _user_lines(unknown.stderr)[0].startswith(
         "clickstitch: error: unknown table 'no_such_table'"), unknown.stderr[-3000:]
+
+    report = _clickstitch("report", "--lake", lake, "--out", str(tmp_path / "report.html"))
+    assert report.returncode == 0 and "report written to" in report.stdout, report.stderr[-3000:]
+    page = (tmp_path / "report.html").read_text()
+    assert not re.search(r"<script[^>]+src=", page), "the page loads no script from anywhere"
+    dom = render(tmp_path / "report.html", tmp_path / "report.png")  # headless Chromium, network off
+    for panel in ("bots", "ingest"):
+        section = re.search(rf'<section class="panel" id="panel-{panel}".*?</section>', dom, re.S)
+        assert section and 'class="main-svg"' in section.group(0), f"the {panel} chart drew"
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    if artifacts := os.environ.get("CLICKSTITCH_TEST_ARTIFACTS"):
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "report.png", Path(artifacts) / "report-demo.png")
 
     person, email, raw_ids = _a_person_with_email(demo_dir / "truth" / "identifiers.csv")
     key = (demo_dir / "hash.key").read_text().strip().encode()
