@@ -52,7 +52,7 @@ jars: $(JARS)/spark/.fetched $(JARS)/kafka/.fetched  ## fetch Delta, Spark-Kafka
 
 # Headless Chromium for the page tests (dashboard, Data Docs): Debian's package, installed when missing.
 browser:  ## install Debian's chromium for the page-rendering tests, if missing
-	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && \
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && export DEBIAN_FRONTEND=noninteractive && \
 		{ apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }; } || \
 		{ echo "the page tests need Chromium: install Debian's chromium package"; exit 1; }
 
@@ -84,7 +84,7 @@ test-heavy: dev check-java  ## the long accuracy runs (thousands of generated pe
 
 lint: dev  ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy clickstitch lakehouse ingest enrich publish
+	$(VENV)/bin/mypy clickstitch lakehouse ingest enrich publish report
 
 bench: check-java  ## benchmarks (print figures; not part of the tests)
 	$(PY) bench/bench_pipeline.py
