@@ -327,11 +327,9 @@ def _tables(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from report import build_report
 
-    config = _config(args)
-    if args.days is not None and args.days < 1:
-        raise ClickstitchError(f"--days must be at least 1, not {args.days}")
+    config = _config(args).with_overrides({"report.days": args.days})  # validated like the file: days >= 1
     _, lake = _lake_session(config)
-    print(build_report(lake, args.out, config.report, days=args.days).line())
+    print(build_report(lake, args.out, config.report).line())
     return 0
 
 

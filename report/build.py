@@ -44,11 +44,11 @@ def _rows(df: DataFrame) -> list[dict[str, Any]]:
     return [row.asDict() for row in df.collect()]
 
 
-def build_report(lake: Lakehouse, out: Path, config: ReportConfig | None = None, *, days: int | None = None,
+def build_report(lake: Lakehouse, out: Path, config: ReportConfig | None = None, *,
                  now: datetime | None = None) -> ReportSummary:
     """Write the dashboard of ``lake`` to ``out``; panels whose table is absent say what produces it."""
     config = config or ReportConfig()
-    days = days or config.days
+    days = config.days
     loaded = {source.table: src.load(lake, source) for source in src.SOURCES}
     if all(item.frame is None for item in loaded.values()):
         raise ReportError(f"nothing to report: the lake at {_root(lake)} holds none of the tables "

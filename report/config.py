@@ -18,10 +18,3 @@ class ReportConfig(BaseModel):
         default=8, ge=1, description="Categories drawn by name (the largest by events); the rest are summed as (other)."
     )
     max_rows: int = Field(default=50, ge=1, description="Rows of the alert and quality tables (the latest ones).")
-    rebuild_after_batch: bool = Field(
-        default=False, description="Rebuild the report after every committed stream or backfill batch."
-    )
-    output: str = Field(
-        default="_report/report.html",
-        description="Where the per-batch rebuild writes, relative to lake.root (or absolute).",
-    )
