@@ -7,6 +7,7 @@ network to draw shows it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -45,3 +46,11 @@ def render(page: Path, screenshot: Path | None = None, *, size: str = "1400,2400
             subprocess.run([*base, f"--screenshot={screenshot.resolve()}", url], capture_output=True, timeout=120,
                            check=True)
     return dom.stdout
+
+
+def keep_artifact(screenshot: Path, name: str) -> None:
+    """Copy a screenshot to ``$CLICKSTITCH_TEST_ARTIFACTS`` (when set), where CI keeps it."""
+    artifacts = os.environ.get("CLICKSTITCH_TEST_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(artifacts) / name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from privacy import keyed_hash
 from privacy.hashing import normalize_email
 from sql import view_statements
 from tests.backends import TEST_BACKEND
-from tests.browser import render
+from tests.browser import keep_artifact, render
 from tests.frames import parquet_text
 
 COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich", "report"]
@@ -135,9 +134,7 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
         section = re.search(rf'<section class="panel" id="panel-{panel}".*?</section>', dom, re.S)
         assert section and 'class="main-svg"' in section.group(0), f"the {panel} chart drew"
     assert (tmp_path / "report.png").stat().st_size > 10_000
-    if artifacts := os.environ.get("CLICKSTITCH_TEST_ARTIFACTS"):
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "report.png", Path(artifacts) / "report-demo.png")
+    keep_artifact(tmp_path / "report.png", "report-demo.png")
 
     person, email, raw_ids = _a_person_with_email(demo_dir / "truth" / "identifiers.csv")
     key = (demo_dir / "hash.key").read_text().strip().encode()

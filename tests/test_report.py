@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from lakehouse.deltars import DeltaRsBackend
 from report import ReportConfig, ReportError, build_report
 from report import aggregates as agg
 from report import sources as src
-from tests.browser import render
+from tests.browser import keep_artifact, render
 from tests.frames import assert_same_rows
 
 DAY1, DAY2 = date(2026, 10, 1), date(2026, 10, 2)
@@ -130,7 +128,7 @@ def test_page_from_tables_not_in_the_catalog_draws_metrics_with_alerts(spark: Sp
     assert len(re.findall(r'class="main-svg"', metrics)) >= 2 and metrics.count('class="scatterlayer') >= 2
     assert "anomaly alert" in metrics, "the alert inside the charted range is marked"
     assert "no data yet: sessions is written by" in _section(dom, "sessions")
-    _keep(tmp_path / "report.png", "report-metrics.png")
+    keep_artifact(tmp_path / "report.png", "report-metrics.png")
 
 
 def _section(dom: str, key: str) -> str:
@@ -138,9 +136,3 @@ def _section(dom: str, key: str) -> str:
     assert found, f"no panel {key}"
     return found.group(0)
 
-
-def _keep(screenshot: Path, name: str) -> None:
-    artifacts = os.environ.get("CLICKSTITCH_TEST_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        shutil.copy(screenshot, Path(artifacts) / name)
