@@ -14,9 +14,8 @@ OTHER = "(other)"
 
 def _latest_days(df: DataFrame, day: str, days: int) -> DataFrame:
     """The rows of the last ``days`` days that hold data (by the day column ``day``)."""
-    ranked = Window.orderBy(F.col(day).desc())
-    present = df.select(day).distinct().withColumn("_day_rank", F.row_number().over(ranked))
-    wanted = present.where(F.col("_day_rank") <= days).select(day)
+    # A sort and limit over the distinct days, not a window: an unpartitioned window warns on every run.
+    wanted = df.select(day).distinct().orderBy(F.col(day).desc()).limit(days)
     return df.join(F.broadcast(wanted), on=day, how="left_semi")
 
 
@@ -40,9 +39,9 @@ def metrics_over_time(metrics: DataFrame, *, days: int, max_windows: int, top_ca
     recent = recent.join(starts.where(F.col("_rank") <= max_windows).drop("_rank"),
                          on=["window_kind", "window_start"], how="left_semi")
     category = F.coalesce(F.col("category"), F.lit("(none)"))
-    sizes = recent.groupBy(category.alias("category")).agg(F.sum("events").alias("_size")).withColumn(
-        "_rank", F.row_number().over(Window.orderBy(F.col("_size").desc(), F.col("category"))))
-    named = sizes.where(F.col("_rank") <= top_categories).select(F.col("category").alias("_named"))
+    sizes = recent.groupBy(category.alias("category")).agg(F.sum("events").alias("_size"))
+    named = sizes.orderBy(F.col("_size").desc(), F.col("category")).limit(top_categories).select(
+        F.col("category").alias("_named"))
     labelled = recent.withColumn("category", category).join(
         F.broadcast(named), F.col("category") == F.col("_named"), "left").withColumn(
         "category", F.when(F.col("_named").isNull(), F.lit(OTHER)).otherwise(F.col("category")))
