@@ -111,7 +111,7 @@ def refresh_profiles(
     ).localCheckpoint(eager=True)
     buckets = sorted(r[0] for r in wanted.select(profile_bucket(F.col("person_id"))).distinct().collect() if r[0])
     if not buckets:
-        return WriteResult(CUSTOMER_PROFILES.name, False, lake.info(CUSTOMER_PROFILES).version, 0)
+        return WriteResult(CUSTOMER_PROFILES.name, False, lake.version(CUSTOMER_PROFILES), 0)
     low, high = buckets[0], buckets[-1]
     span = [format(n, "x") for n in range(int(low, 16), int(high, 16) + 1)]
     kept = lake.read(CUSTOMER_PROFILES, {"bucket": span}).join(wanted, on="person_id", how="left_anti")

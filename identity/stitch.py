@@ -202,7 +202,7 @@ def _write_results(
     lake.append_new_keys(IDENTITY_CONFLICTS, conflicts, writer_id, batch_number)
     merges = _merges(assignments, previous, clustering, now, writer_id, batch_number).localCheckpoint(eager=True)
     lake.append(IDENTITY_MERGES, merges, writer_id, batch_number)
-    version = lake.info(IDENTITY_MAP).version + 1
+    version = lake.version(IDENTITY_MAP) + 1
     before = previous.select(*_ID, F.col("person_id").alias("_old_person"), F.col("component_id").alias("_old_cmp"))
     rows = assignments.join(before, on=_ID, how="left").select(
         *_ID, "person_id", F.lit(now).cast("timestamp").alias("valid_since"), "component_id", "first_seen",

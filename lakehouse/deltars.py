@@ -61,8 +61,8 @@ class DeltaRsBackend:
             description=spec.description or None,
         )
 
-    def _version(self, spec: TableSpec) -> int:
-        return DeltaTable(str(self.path(spec))).version()
+    def version(self, spec: TableSpec) -> int:
+        return self._table(spec).version()
 
     def _table(self, spec: TableSpec) -> DeltaTable:
         self.ensure(spec)
@@ -107,7 +107,7 @@ class DeltaRsBackend:
             partition_by=list(spec.partition_by) or None,
             commit_properties=_commit_properties(writer_id, batch_id),
         )
-        return WriteResult(spec.name, True, self._version(spec), _rows(actions))
+        return WriteResult(spec.name, True, self.version(spec), _rows(actions))
 
     def replace_partitions(
         self,
@@ -137,7 +137,7 @@ class DeltaRsBackend:
             partition_filters=[(column, ">=", low), (column, "<=", high)],
             commit_properties=_commit_properties(writer_id, batch_id),
         )
-        return WriteResult(spec.name, True, self._version(spec), _rows(actions))
+        return WriteResult(spec.name, True, self.version(spec), _rows(actions))
 
     def upsert(self, spec: TableSpec, df: DataFrame) -> WriteResult:
         """Merge by key. The source is one batch's rows, brought to the driver as Arrow."""
@@ -152,7 +152,7 @@ class DeltaRsBackend:
             .when_not_matched_insert_all()
             .execute()
         )
-        return WriteResult(spec.name, True, self._version(spec), source.num_rows)
+        return WriteResult(spec.name, True, self.version(spec), source.num_rows)
 
     def delete(self, spec: TableSpec, predicate: str) -> int:
         metrics = self._table(spec).delete(predicate)

@@ -87,6 +87,46 @@ class DeltaSparkBackend:
     def _last_commit(self, spec: TableSpec) -> Row:
         return self._table(spec).history(1).collect()[0]
 
+    # Metadata from the log files themselves: a commit's ``commitInfo`` and its checksum (``.crc``:
+    # file count, set transactions) are small JSON files; Delta's own accessors (history, snapshot
+    # state) run a Spark job each, which cost a micro-batch more than its own work.
+    def _log(self, spec: TableSpec):  # type: ignore[no-untyped-def]
+        jvm = self.spark._jvm
+        assert jvm is not None
+        return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, self.location(spec))
+
+    def version(self, spec: TableSpec) -> int:
+        """The table's latest version (lists the log folder; no Spark job)."""
+        self.ensure(spec)
+        jvm = self.spark._jvm
+        assert jvm is not None
+        none = jvm.scala.Option.empty()
+        return int(self._log(spec).update(False, none, none).version())
+
+    def _log_json(self, spec: TableSpec, name: str) -> list[dict[str, Any]] | None:
+        """The JSON lines of one file of the table's _delta_log, or None when it is not there."""
+        jvm = self.spark._jvm
+        assert jvm is not None
+        log = self._log(spec)
+        path = jvm.org.apache.hadoop.fs.Path(log.logPath(), name)
+        if not path.getFileSystem(log.newDeltaHadoopConf()).exists(path):
+            return None
+        lines = jvm.scala.jdk.javaapi.CollectionConverters.asJava(log.store().read(path, log.newDeltaHadoopConf()))
+        try:
+            return [json.loads(line) for line in lines if line.strip()]
+        except ValueError:  # a checksum being written as we read: use Delta's accessors instead
+            return None
+
+    def _checksum(self, spec: TableSpec, version: int) -> dict[str, Any] | None:
+        found = self._log_json(spec, f"{version:020d}.crc")
+        return found[0] if found else None
+
+    def _commit_info(self, spec: TableSpec, version: int) -> dict[str, Any]:
+        for action in self._log_json(spec, f"{version:020d}.json") or []:
+            if "commitInfo" in action:
+                return dict(action["commitInfo"])
+        return {}
+
     # -- reads --------------------------------------------------------------------------------
     def read(self, spec: TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame:
         self.ensure(spec)
@@ -96,14 +136,20 @@ class DeltaSparkBackend:
         return df.select(*spec.schema.fieldNames())
 
     def committed_batch(self, spec: TableSpec, writer_id: str) -> int | None:
-        """The writer's last transaction version in the table's log (Delta's ``txn`` action)."""
-        self.ensure(spec)
+        """The writer's last transaction version in the table's log (Delta's ``txn`` action).
+
+        Read from the latest checksum's ``setTransactions`` (Delta writes it with every commit), else
+        from the snapshot's state (a Spark job: a version committed by delta-rs has no checksum).
+        """
+        checksum = self._checksum(spec, self.version(spec))
+        if checksum is not None and checksum.get("setTransactions") is not None:
+            found = [int(t["version"]) for t in checksum["setTransactions"] if t.get("appId") == writer_id]
+            return max(found) if found else None
         jvm = self.spark._jvm
         assert jvm is not None
-        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, self.location(spec))
         none = jvm.scala.Option.empty()
-        version = log.update(False, none, none).transactions().get(writer_id)
-        return int(version.get()) if version.isDefined() else None
+        txn = self._log(spec).update(False, none, none).transactions().get(writer_id)
+        return int(txn.get()) if txn.isDefined() else None
 
     # -- writes -------------------------------------------------------------------------------
     def _writer(self, df: DataFrame, spec: TableSpec, writer_id: str, batch_id: int, *, txn: bool) -> DataFrameWriter:
@@ -114,15 +160,14 @@ class DeltaSparkBackend:
         return writer.partitionBy(*spec.partition_by) if spec.partition_by else writer
 
     def _result(self, spec: TableSpec, before: int) -> WriteResult:
-        last = self._last_commit(spec)
-        version = int(last["version"])
+        version = self.version(spec)
         if version == before:  # Delta skipped the write: its txn was already in the log
             return WriteResult(spec.name, False, version, 0)
-        metrics = last["operationMetrics"] or {}
+        metrics = self._commit_info(spec, version).get("operationMetrics") or {}
         return WriteResult(spec.name, True, version, int(metrics.get("numOutputRows", 0)))
 
     def append(self, spec: TableSpec, df: DataFrame, writer_id: str, batch_id: int) -> WriteResult:
-        before = int(self._last_commit(spec)["version"])
+        before = self.version(spec)
         done = self.committed_batch(spec, writer_id)
         if done is not None and done >= batch_id:  # no write job at all for a replayed batch
             return WriteResult(spec.name, False, before, 0)
@@ -144,7 +189,7 @@ class DeltaSparkBackend:
             raise ValueError(f"table {spec.name} is not partitioned")
         column = spec.partition_by[0]
         low, high = partition_range
-        before = int(self._last_commit(spec)["version"])
+        before = self.version(spec)
         done = self.committed_batch(spec, writer_id)
         new_batch = done is None or done < batch_id
         try:
@@ -161,7 +206,7 @@ class DeltaSparkBackend:
         return self._result(spec, before)
 
     def upsert(self, spec: TableSpec, df: DataFrame) -> WriteResult:
-        before = int(self._last_commit(spec)["version"])
+        before = self.version(spec)
         condition = " AND ".join(f"target.{k} = source.{k}" for k in spec.keys)
         (
             self._table(spec)
@@ -171,20 +216,20 @@ class DeltaSparkBackend:
             .whenNotMatchedInsertAll()
             .execute()
         )
-        last = self._last_commit(spec)
-        if int(last["version"]) == before:
+        version = self.version(spec)
+        if version == before:
             return WriteResult(spec.name, False, before, 0)
-        metrics = last["operationMetrics"] or {}
+        metrics = self._commit_info(spec, version).get("operationMetrics") or {}
         rows = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
-        return WriteResult(spec.name, True, int(last["version"]), rows)
+        return WriteResult(spec.name, True, version, rows)
 
     def delete(self, spec: TableSpec, predicate: str) -> int:
-        before = int(self._last_commit(spec)["version"])
+        before = self.version(spec)
         self._table(spec).delete(predicate)
-        last = self._last_commit(spec)
-        if int(last["version"]) == before:
+        version = self.version(spec)
+        if version == before:
             return 0
-        return int((last["operationMetrics"] or {}).get("numDeletedRows", 0))
+        return int((self._commit_info(spec, version).get("operationMetrics") or {}).get("numDeletedRows", 0))
 
     def vacuum(self, spec: TableSpec) -> int:
         """Remove every file the current version does not use (retention 0: `forget` needs the old
@@ -207,12 +252,21 @@ class DeltaSparkBackend:
 
     # -- metadata -----------------------------------------------------------------------------
     def info(self, spec: TableSpec) -> TableInfo:
-        self.ensure(spec)
-        detail = self.spark.sql(f"DESCRIBE DETAIL delta.`{self.location(spec)}`").collect()[0]
-        last = self._last_commit(spec)
-        rows = self.read(spec).count()  # answered from the log's file statistics
-        when = last["timestamp"].replace(tzinfo=UTC) if last["timestamp"] else None
-        return TableInfo(spec.name, int(last["version"]), rows, int(detail["numFiles"]), when)
+        """Version, rows, files and last commit time, from the latest checksum and commit file where
+        they say it (Delta writes both with every commit), else from Delta's own accessors."""
+        version = self.version(spec)
+        checksum = self._checksum(spec, version) or {}
+        files = checksum.get("numFiles")
+        if files is None:
+            files = self.spark.sql(f"DESCRIBE DETAIL delta.`{self.location(spec)}`").collect()[0]["numFiles"]
+        added = checksum.get("allFiles")
+        if added is not None and all(a.get("stats") for a in added):
+            rows = sum(int(json.loads(a["stats"]).get("numRecords", 0)) for a in added)
+        else:
+            rows = self.read(spec).count()  # answered from the log's file statistics
+        stamp = self._commit_info(spec, version).get("timestamp")
+        when = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None
+        return TableInfo(spec.name, version, rows, int(files), when)
 
     def history(self, spec: TableSpec) -> list[Commit]:
         rows = self._table(spec).history().collect()

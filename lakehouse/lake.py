@@ -62,7 +62,7 @@ class Lakehouse:
         spec = self.spec(table)
         done = self.backend.committed_batch(spec, writer_id)
         if done is not None and done >= batch_id:
-            result = WriteResult(spec.name, False, self.info(spec).version, 0)
+            result = WriteResult(spec.name, False, self.backend.version(spec), 0)
             _log_write(result, writer_id, batch_id)
             return result
         partitions: dict[str, Sequence[str]] | None = None
@@ -100,6 +100,10 @@ class Lakehouse:
 
     def info(self, table: str | TableSpec) -> TableInfo:
         return self.backend.info(self.spec(table))
+
+    def version(self, table: str | TableSpec) -> int:
+        """The table's latest version (cheaper than ``info``: no row or file counts)."""
+        return self.backend.version(self.spec(table))
 
     def history(self, table: str | TableSpec) -> list[Commit]:
         return self.backend.history(self.spec(table))
