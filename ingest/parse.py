@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -32,14 +33,41 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
     Gives: every EVENT_SCHEMA column plus reject_reason, reject_detail, reject_stage (null for
     valid events) and raw_text, raw_bytes for the dead letters.
     """
+    plan = _parse_plan(config, lines.sparkSession.sparkContext.applicationId)
+    # The batch's own values are columns, so the (large) expressions of the plan are built once per config.
+    lines = lines.withColumns({
+        _MAX_TIME: F.lit(batch.ingested_at + timedelta(hours=config.max_future_skew_hours)).cast("timestamp"),
+        _BATCH_ID: F.lit(batch.batch_id),
+        _INGESTED_AT: F.lit(batch.ingested_at).cast("timestamp"),
+    })
+    return lines.select(*plan.parsed).select("*", *plan.derived).select(*plan.events)
+
+
+_MAX_TIME, _BATCH_ID, _INGESTED_AT = "_max_event_time", "_batch_id", "_ingested_at"
+
+
+@dataclass(frozen=True)
+class _ParsePlan:
+    """The three projections of parse_events: each line parsed once, per-source intermediates, events."""
+
+    parsed: tuple[Column, ...]
+    derived: tuple[Column, ...]
+    events: tuple[Column, ...]
+
+
+@lru_cache(maxsize=8)
+def _parse_plan(config: IngestConfig, application_id: str) -> _ParsePlan:
+    """Built once per config and Spark application: a few hundred expressions, seconds of driver time
+    a micro-batch need not pay again (``application_id`` keeps a stopped session's columns out)."""
+    del application_id
     min_time = F.lit(config.min_event_time).cast("timestamp")
-    max_time = F.lit(batch.ingested_at + timedelta(hours=config.max_future_skew_hours)).cast("timestamp")
+    max_time = F.col(_MAX_TIME)
     source, text = F.col("source"), F.col("text")
     readable = F.col("read_error").isNull()
     # Parse each line once, in its own projection: referenced by dozens of expressions below,
     # from_json would otherwise run once per reference (Spark keeps non-cheap projections apart).
-    lines = lines.select(
-        "*",
+    parsed = (
+        F.col("*"),
         *[F.when(readable & (source == name), F.from_json(text, module.RAW_SCHEMA, _JSON_OPTIONS)).alias(f"_{name}")
           for name, module in _SOURCES.items()],
         # Second parse only where a cheap regex sees a non-string token after one of the fields.
@@ -53,7 +81,6 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         columns = module.intermediate_columns(F.col(f"_{name}"))
         intermediate_names[name] = list(columns)
         derived += [value.alias(f"_{name}_{key}") for key, value in columns.items()]
-    lines = lines.select("*", *derived)
 
     values: dict[str, Column] = {}
     reason: Column = F.when(~readable, F.col("read_error"))
@@ -78,11 +105,11 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         source=source,
         source_file=F.col("source_file"),
         source_line=F.col("source_line"),
-        batch_id=F.lit(batch.batch_id),
-        ingested_at=F.lit(batch.ingested_at).cast("timestamp"),
+        batch_id=F.col(_BATCH_ID),
+        ingested_at=F.col(_INGESTED_AT),
     )
     values["event_date"] = F.when(valid_time, F.to_date(values["event_time"]))
-    return lines.select(
+    events = (
         *[values.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in EVENT_SCHEMA.fields],
         reason.alias("reject_reason"),
         detail.alias("reject_detail"),
@@ -90,6 +117,7 @@ def parse_events(lines: DataFrame, config: IngestConfig, batch: BatchContext) ->
         text.alias("raw_text"),
         F.col("raw_bytes"),
     )
+    return _ParsePlan(parsed, tuple(derived), events)
 
 
 def _non_string_token(fields: tuple[str, ...]) -> str:
