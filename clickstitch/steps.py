@@ -459,7 +459,7 @@ class QualityGate:
         if self.checked is not None:  # later steps read the kept rows; the cached frame is freed at the end
             new_frames[self.checked] = checked.join(keys, list(self.key), "left_anti")
             new_frames["quality_cached"] = [*(frames.get("quality_cached") or []), checked]
-        dead = dead_letter_rows(dropped, self.table.name, self.key, ctx.batch.ingested_at)
+        dead = dead_letter_rows(dropped, self.table.name, self.key, ctx.batch.batch_id, ctx.batch.ingested_at)
         new_frames["dead"] = frames["dead"].unionByName(dead)
         return replace(outcome, frames=new_frames, writes=writes)
 

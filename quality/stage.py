@@ -67,10 +67,11 @@ def result_rows(results: Sequence[ExpectationResult], batch_id: str, checked_at:
     ]
 
 
-def dead_letter_rows(dropped: DataFrame, table: str, key: Sequence[str], recorded_at: datetime) -> DataFrame:
+def dead_letter_rows(dropped: DataFrame, table: str, key: Sequence[str], batch_id: str,
+                     recorded_at: datetime) -> DataFrame:
     """DEAD_LETTER_SCHEMA rows for rows quality dropped from a table past bronze (silver, event_items).
 
-    Needs: ``key`` columns, source, source_file, source_line (or null), event_date, batch_id, and the
+    Needs: ``key`` columns, source, source_file, source_line (or null), event_date, and the
     marks of ``mark_drops``. No raw text: a row that failed a privacy check still holds what it leaked.
     """
     def maybe(name: str, kind: str) -> F.Column:
@@ -89,6 +90,6 @@ def dead_letter_rows(dropped: DataFrame, table: str, key: Sequence[str], recorde
         F.lit(None).cast("string").alias("raw_text"),
         F.lit(None).cast("bigint").alias("raw_bytes"),
         maybe("event_date", "date").alias("event_date"),
-        maybe("batch_id", "string").alias("batch_id"),
+        F.lit(batch_id).alias("batch_id"),
         F.lit(recorded_at).cast("timestamp").alias("recorded_at"),
     ).select(*DEAD_LETTER_SCHEMA.fieldNames())
