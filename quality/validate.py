@@ -75,7 +75,9 @@ def _checkpoint(root: Path, suite: Suite) -> Any:
     if runner is not None and runner.expectations == suite.enabled:
         return runner.checkpoint
     context = gx_context(root)
-    source = context.data_sources.add_or_update_spark(DATASOURCE)
+    # Get, never update, the data source: updating it would drop the other tables' assets.
+    source = next((d for d in context.data_sources.all().values() if d.name == DATASOURCE), None) or \
+        context.data_sources.add_spark(DATASOURCE)
     asset = next((a for a in source.assets if a.name == suite.table), None) or source.add_dataframe_asset(suite.table)
     batch = next((b for b in asset.batch_definitions if b.name == "batch"), None) or \
         asset.add_batch_definition_whole_dataframe("batch")
