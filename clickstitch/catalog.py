@@ -31,6 +31,7 @@ from lakehouse import (
 from lakehouse.schemas import nullable_struct
 from privacy.silver import SILVER_FIELDS as PRIVACY_SILVER_FIELDS
 from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS, PRIVACY_AUDIT
+from quality.tables import QUALITY_TABLES
 
 # Silver's columns, each list owned by the stage that fills it; privacy's come first (to_silver
 # passes the others through). A new stage that adds silver columns appends its list here.
@@ -76,6 +77,7 @@ CATALOG = Catalog(
         PRIVACY_AUDIT,
         EVENTS_DAILY_K_ANON,
         FORGET_RECEIPTS,
+        *QUALITY_TABLES,
         INGEST_BATCHES,
         INGEST_BATCH_STEPS,
     )

@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--days", type=int, help="the last N days with data (report.days, default 14)")
     _common(report, landing=False)
 
+    quality = commands.add_parser("quality", help="latest data-quality results per table; GX Data Docs")
+    quality.add_argument("--build-docs", action="store_true",
+                         help="build the Data Docs site from the kept validation results, print its index page")
+    quality.add_argument("--docs", action="store_true", help="print the path of the Data Docs index page")
+    _common(quality, landing=False)
+
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
@@ -145,9 +151,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from enrich import EnrichError
     from lakehouse import LakehouseError, UnknownTableError
     from privacy import InvalidIdentifierError
+    from quality import ExpectationFailedError, QualityError
     from report import ReportError
 
-    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError, EnrichError, ReportError)
+    return (ClickstitchError, LakehouseError, UnknownTableError, InvalidIdentifierError, EnrichError, ReportError,
+            ExpectationFailedError, QualityError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -333,6 +341,41 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quality(args: argparse.Namespace) -> int:
+    from quality import QUALITY_RESULTS, build_docs, docs_index, quality_root
+
+    config = _config(args)
+    if not Path(config.lake.root).exists():
+        raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
+    root = quality_root(config.lake.root)
+    if args.build_docs:
+        index, seconds = build_docs(root, config.quality.docs_max_results)
+        print(f"data docs built in {seconds} s: {index}")
+        return 0
+    if args.docs:
+        index = docs_index(root)
+        if not index.is_file():
+            raise ClickstitchError(f"no Data Docs at {index} yet: run `clickstitch quality --build-docs`")
+        print(index)
+        return 0
+    _, lake = _session(config)
+    if not lake.exists(QUALITY_RESULTS):
+        raise ClickstitchError("no quality results yet: run a backfill or the stream with quality.enabled")
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    results = lake.read(QUALITY_RESULTS)
+    latest = F.max("checked_at").over(Window.partitionBy("table"))
+    rows = results.where(F.col("checked_at") == latest).orderBy("table", "expectation").collect()
+    print(f"{'table':<14} {'expectation':<28} {'action':<6} {'ok':<5} {'unexpected':>10} {'%':>7}  batch")
+    for row in rows:
+        percent = "-" if row["unexpected_percent"] is None else f"{row['unexpected_percent']:.2f}"
+        count = "-" if row["unexpected_count"] is None else str(row["unexpected_count"])
+        print(f"{row['table']:<14} {row['expectation']:<28} {row['action']:<6} {str(row['success']).lower():<5} "
+              f"{count:>10} {percent:>7}  {row['batch_id']}")
+    return 0
+
+
 def _print_tables(lake) -> None:  # type: ignore[no-untyped-def]
     print(f"{'table':<22} {'version':>7} {'rows':>10} {'files':>6}  last commit (UTC)")
     for spec in lake.catalog:
@@ -386,6 +429,11 @@ def _demo(args: argparse.Namespace) -> int:
     by_day = lake.read("events_bronze").groupBy("source", "event_date").count().orderBy("source", "event_date")
     for row in by_day.collect():
         print(f"  {row['source']:<8} {row['event_date']}  {row['count']:>7}")
+    if config.quality.enabled:
+        from quality import build_docs, quality_root
+
+        index, seconds = build_docs(quality_root(config.lake.root), config.quality.docs_max_results)
+        print(f"\ndata quality: `clickstitch quality --lake {config.lake.root}`; Data Docs ({seconds} s): {index}")
     print(f"\ntables are under {config.lake.root}; open them with deltalake.DeltaTable or any Delta reader")
     return 0
 
@@ -446,6 +494,7 @@ _COMMANDS = {
     "backfill": _backfill,
     "tables": _tables,
     "report": _report,
+    "quality": _quality,
 }
 
 if __name__ == "__main__":

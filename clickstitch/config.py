@@ -22,6 +22,7 @@ from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
 from privacy.config import PrivacyConfig
+from quality.config import QualityConfig
 from report.config import ReportConfig
 
 ENV_PREFIX = "CLICKSTITCH__"
@@ -87,6 +88,7 @@ class ClickstitchConfig(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     botdetect: BotDetectConfig = BotDetectConfig()
     enrich: EnrichConfig = EnrichConfig()
+    quality: QualityConfig = QualityConfig()
     report: ReportConfig = ReportConfig()
 
     def checkpoint_dir(self) -> Path:

@@ -9,7 +9,9 @@ the loop committing each step's writes before the next step runs.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import and_
 from typing import Any, Protocol
@@ -38,6 +40,24 @@ from identity import (
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
 from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
+from quality import (
+    DETAIL_COLUMN,
+    QUALITY_RESULTS,
+    REASON_COLUMN,
+    Bounds,
+    ExpectationResult,
+    Suite,
+    dead_letter_rows,
+    first_failure,
+    mark_drops,
+    needs_quarantine,
+    prune_results,
+    quality_root,
+    result_rows,
+    validate,
+    validation_frame,
+)
+from quality import EVENTS_BRONZE as QUALITY_EVENTS_BRONZE
 
 log = logging.getLogger(__name__)
 
@@ -322,18 +342,161 @@ class DeadLetterStep:
         return StepResult(writes=(TableWrite(DEAD_LETTER, dead, WriteMode.APPEND_NEW_KEYS),))
 
 
+# --- Data quality (issue 16, docs/quality.md): the quality steps, one block. -------------------------
+
+
+def _quality_bounds(ctx: StepContext) -> Bounds:
+    """The batch's plausible event-time range, as ingest's parse checks it."""
+    ingest = ctx.config.ingest
+    return Bounds(datetime.fromisoformat(ingest.min_event_time.replace("Z", "+00:00")),
+                  ctx.batch.ingested_at + timedelta(hours=ingest.max_future_skew_hours))
+
+
+def _check(frames: Frames, ctx: StepContext, suite: Suite, checked: DataFrame) -> tuple[list[ExpectationResult],
+                                                                                        list[tuple]]:
+    """One GX Checkpoint run over the suite's columns; raises on a failed ``fail`` expectation (before any
+    write of the table, and before quality_results holds anything of the batch). Gives the results and
+    the batch's quality_results rows so far."""
+    root = quality_root(ctx.config.lake.root)
+    results = validate(root, suite, validation_frame(checked, suite, _quality_bounds(ctx)), ctx.batch.batch_id)
+    failure = first_failure(results)
+    if failure is not None:
+        raise failure
+    for result in results:
+        if not result.success:
+            log.warning("batch %s: quality %s.%s (%s) failed: %s unexpected rows", ctx.batch.batch_id,
+                        suite.table, result.expectation.name, result.expectation.action, result.unexpected_count)
+    rows = [*(frames.get("quality_results") or []), *result_rows(results, ctx.batch.batch_id, ctx.batch.ingested_at)]
+    return results, rows
+
+
+class QualityEventsStep:
+    """parsed -> parsed: GX validates the batch's valid, in-scope events before bronze (suite events_bronze).
+
+    ``drop`` rows become rejected rows (reason: the expectation's name, stage ``quality``), so bronze
+    leaves them out, its dead letters carry them with the raw line, and the recount keeps
+    ``ingest_batches`` balanced. ``fail`` raises before bronze. Gives parsed (persisted) and counts when
+    it dropped rows, and the batch's quality results so far.
+    """
+
+    name = "quality_events"
+    tables: tuple[TableSpec, ...] = ()
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        config = ctx.config.quality
+        if not config.enabled:
+            return StepResult()
+        suite = config.suite(QUALITY_EVENTS_BRONZE)
+        parsed = frames["parsed"]
+        candidate = F.col("reject_reason").isNull() & ctx.sink.in_scope(F.col("event_date"))
+        results, rows = _check(frames, ctx, suite, parsed.where(candidate))
+        if not needs_quarantine(results):
+            return StepResult({"quality_results": rows})
+        marked = mark_drops(parsed, suite, _quality_bounds(ctx))
+        dropped = candidate & F.col(REASON_COLUMN).isNotNull()
+        requalified = marked.withColumns({
+            "reject_reason": F.when(dropped, F.col(REASON_COLUMN)).otherwise(F.col("reject_reason")),
+            "reject_detail": F.when(dropped, F.col(DETAIL_COLUMN)).otherwise(F.col("reject_detail")),
+            "reject_stage": F.when(dropped, F.lit("quality")).otherwise(F.col("reject_stage")),
+        }).drop(REASON_COLUMN, DETAIL_COLUMN).persist(StorageLevel.MEMORY_AND_DISK)
+        counts = _count(requalified, ctx.sink)  # fills the new cache; quarantined rows now count as dead letters
+        parsed.unpersist()
+        log.info("batch %s: quality dropped %d events before bronze", ctx.batch.batch_id,
+                 counts.rejected_in_scope - frames["counts"].rejected_in_scope)
+        return StepResult({"parsed": requalified, "counts": counts, "quality_results": rows})
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    """A step whose write of ``table`` GX validates first (the step keeps its name and frames).
+
+    ``checked`` names the frame of the batch's rows to validate (None: the write's rows). ``drop``
+    rows leave the write and the checked frame (matched on ``key``) and join the batch's dead letters;
+    ``fail`` raises before the loop commits anything of the step. The GX jobs run in their own job
+    group (``<batch>/quality_<table>``) and are logged with their seconds.
+    """
+
+    inner: Step
+    table: TableSpec
+    checked: str | None
+    key: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return self.inner.tables
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        outcome = self.inner.run(frames, ctx)
+        write = next((w for w in outcome.writes if w.table.name == self.table.name), None)
+        if not ctx.config.quality.enabled or write is None:
+            return outcome
+        spark, batch_id = ctx.spark.sparkContext, ctx.batch.batch_id
+        group, clock = f"{batch_id}/quality_{self.table.name}", time.perf_counter()
+        spark.setJobGroup(group, f"clickstitch {group}")
+        try:
+            return self._gate(frames, ctx, outcome, write)
+        finally:
+            log.info("batch %s: quality %s %.1f s, %d Spark jobs", batch_id, self.table.name,
+                     time.perf_counter() - clock, len(spark.statusTracker().getJobIdsForGroup(group)))
+            spark.setJobGroup(f"{batch_id}/{self.inner.name}", f"clickstitch {batch_id}/{self.inner.name}")
+
+    def _gate(self, frames: Frames, ctx: StepContext, outcome: StepResult, write: TableWrite) -> StepResult:
+        suite = ctx.config.quality.suite(self.table.name)
+        checked = write.rows if self.checked is None else outcome.frames[self.checked]
+        results, rows = _check(frames, ctx, suite, checked)
+        new_frames = {**outcome.frames, "quality_results": rows}
+        if not needs_quarantine(results):
+            return replace(outcome, frames=new_frames)
+        marked = mark_drops(checked, suite, _quality_bounds(ctx))
+        dropped = marked.where(F.col(REASON_COLUMN).isNotNull()).localCheckpoint(eager=True)
+        keys = dropped.select(*self.key)
+        kept = replace(write, rows=write.rows.join(keys, list(self.key), "left_anti"))
+        writes = tuple(kept if w is write else w for w in outcome.writes)
+        if self.checked is not None:  # later steps read the kept rows; the cached frame is freed at the end
+            new_frames[self.checked] = checked.join(keys, list(self.key), "left_anti")
+            new_frames["quality_cached"] = [*(frames.get("quality_cached") or []), checked]
+        dead = dead_letter_rows(dropped, self.table.name, self.key, ctx.batch.batch_id, ctx.batch.ingested_at)
+        new_frames["dead"] = frames["dead"].unionByName(dead)
+        return replace(outcome, frames=new_frames, writes=writes)
+
+
+class QualityResultsStep:
+    """The batch's quality results -> quality_results, in one exactly-once append (so a batch that
+    failed a check wrote none and its replay writes them all). Frees frames the gates kept cached and
+    prunes GX's stored validation results to ``quality.docs_max_results``."""
+
+    name = "quality_results"
+    tables = (QUALITY_RESULTS,)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        for cached in frames.get("quality_cached") or []:
+            cached.unpersist()
+        rows = frames.get("quality_results")
+        if not ctx.config.quality.enabled or not rows:
+            return StepResult()
+        prune_results(quality_root(ctx.config.lake.root), ctx.config.quality.docs_max_results)
+        results = ctx.spark.createDataFrame(rows, QUALITY_RESULTS.schema)
+        return StepResult(writes=(TableWrite(QUALITY_RESULTS, results),))
+
+
 # The pipeline, in order. A new stage is one more entry (and its tables in clickstitch.catalog).
 DEFAULT_STEPS: tuple[Step, ...] = (
     ParseStep(),
+    QualityEventsStep(),
     BronzeStep(),
     IdentityStep(),
     BotStep(),
-    EnrichStep(),
-    SilverStep(),
+    QualityGate(EnrichStep(), EVENT_ITEMS, None, ("event_id", "item_index")),
+    QualityGate(SilverStep(), EVENTS_SILVER, "silver", ("event_id",)),
     BotSessionsStep(),
     ProfilesStep(),
     PrivacyAuditStep(),
     GoldStep(),
+    QualityResultsStep(),
     DeadLetterStep(),
 )
 

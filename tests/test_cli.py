@@ -21,7 +21,7 @@ from tests.backends import TEST_BACKEND
 from tests.browser import keep_artifact, render
 from tests.frames import parquet_text
 
-COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich", "report"]
+COMMANDS = ["generate", "demo", "stream", "backfill", "tables", "sql", "forget", "enrich", "report", "quality"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
