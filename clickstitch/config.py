@@ -21,6 +21,7 @@ from clickstitch.errors import ClickstitchError, ConfigError
 from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
+from metrics.config import MetricsConfig
 from privacy.config import PrivacyConfig
 from report.config import ReportConfig
 
@@ -87,6 +88,7 @@ class ClickstitchConfig(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     botdetect: BotDetectConfig = BotDetectConfig()
     enrich: EnrichConfig = EnrichConfig()
+    metrics: MetricsConfig = MetricsConfig()
     report: ReportConfig = ReportConfig()
 
     def checkpoint_dir(self) -> Path:

@@ -37,7 +37,18 @@ from identity import (
 )
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
+from metrics import (
+    CATEGORY_METRICS,
+    SESSIONS,
+    build_sessions,
+    category_events,
+    duration_seconds,
+    final_window_records,
+    window_metrics,
+    window_rows,
+)
 from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
+from publish import open_publisher
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +333,61 @@ class DeadLetterStep:
         return StepResult(writes=(TableWrite(DEAD_LETTER, dead, WriteMode.APPEND_NEW_KEYS),))
 
 
+class MetricsStep:
+    """Recompute sessions and category_metrics for the days around the silver days of the batch.
+
+    Like gold, both are functions of silver (and event_items) per day, so any batching of the same events
+    gives the same rows. A session belongs to the day it started and a window to the day of its start, and
+    either can reach into the next day: the step recomputes the silver days +-1 from silver, event_items
+    and bronze's received_time of those days +-2, read once and cached. It commits its two writes itself
+    (through the sink, with the batch's transaction id) so it can publish the final windows to
+    ``metrics.topic`` after the commit and drop its caches (docs/metrics.md).
+    """
+
+    name = "metrics"
+    tables = (SESSIONS, CATEGORY_METRICS)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        config, lake, sink = ctx.config.metrics, ctx.lake, ctx.sink
+        days: DayRange | None = frames["silver_days"]
+        if not config.enabled or days is None:
+            return StepResult()
+        span, reach = days.widen(1), days.widen(2)
+        read = {"event_date": reach.days()}
+        silver = lake.read(EVENTS_SILVER, read).select(*_METRICS_SILVER_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
+        items = lake.read(EVENT_ITEMS, read) if lake.exists(EVENT_ITEMS) else ctx.spark.createDataFrame(
+            [], EVENT_ITEMS.schema)
+        arrivals = lake.read(EVENTS_BRONZE, read).select("event_id", "received_time")
+        rows = category_events(silver, items, arrivals, config).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            sessions = build_sessions(silver, duration_seconds(config.session_gap), config.page_types,
+                                      config.purchase_events)
+            sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
+            watermark = rows.agg(F.max("event_time")).scalar()
+            metrics = window_metrics(window_rows(rows, config), config, watermark=watermark,
+                                     exclude_bots=ctx.config.botdetect.exclude_bots_from_metrics)
+            metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
+                StorageLevel.MEMORY_AND_DISK)
+            written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
+                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
+            publisher = open_publisher(lake, config.topic, config.bootstrap)
+            published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
+            log.info("metrics: days %s recomputed, %d final windows published to %s", span, published, config.topic)
+            metrics.unpersist()
+        finally:
+            rows.unpersist()
+            silver.unpersist()
+        return StepResult(rows=sum(w.rows for w in written))
+
+
+# What the metrics step reads of silver (sessions and the windowed metrics).
+_METRICS_SILVER_COLUMNS = (
+    "event_id", "source", "event_type", "event_name", "event_time", "session_id_hash", "anonymous_id_hash",
+    "device_id_hash", "user_id_hash", "person_id", "page_url", "traffic_source", "traffic_medium",
+    "device_category", "country", "revenue_reporting", "is_bot", "bot_category", "event_date",
+)
+
+
 # The pipeline, in order. A new stage is one more entry (and its tables in clickstitch.catalog).
 DEFAULT_STEPS: tuple[Step, ...] = (
     ParseStep(),
@@ -334,6 +400,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     ProfilesStep(),
     PrivacyAuditStep(),
     GoldStep(),
+    MetricsStep(),
     DeadLetterStep(),
 )
 

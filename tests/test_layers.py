@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ORCHESTRATION = "clickstitch"
-STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "publish", "generator", "sql",
+STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "metrics", "publish", "generator", "sql",
                   "report")
 
 
