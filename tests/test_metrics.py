@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-import generator
-from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
-from clickstitch.config import ClickstitchConfig
-from clickstitch.drivers import run_backfill
-from enrich import DIMENSIONS, EVENT_ITEMS, load_dimension
+from clickstitch.catalog import EVENTS_SILVER
+from enrich import EVENT_ITEMS
 from lakehouse import EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
 from metrics import (
     CATEGORY_METRICS,
@@ -33,9 +30,10 @@ from metrics import (
 )
 from metrics.tables import CATEGORY_METRICS_SCHEMA
 from publish import topic_table
+from tests.conftest import EXPORT_FIRST_DAY
 from tests.frames import assert_same_rows
 
-FIRST = date(2026, 10, 1)
+FIRST = EXPORT_FIRST_DAY
 CONFIG = MetricsConfig()
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MEASURES = ("events", "page_views", "product_views", "add_to_carts", "purchases", "units", "revenue_reporting",
@@ -43,17 +41,10 @@ MEASURES = ("events", "page_views", "product_views", "add_to_carts", "purchases"
 WINDOW_KEY = ("window_kind", "window_start", "window_end", "stagger_minute", "category")
 
 
-@pytest.fixture(scope="module")
-def lake(spark: SparkSession, test_config: ClickstitchConfig, tmp_path_factory: pytest.TempPathFactory) -> Lakehouse:
-    out = tmp_path_factory.mktemp("metrics_exports")
-    generator.generate(out, persons=40, days=1, seed=5, start_date=FIRST, malformed_rate=0.0)
-    config = test_config.with_overrides({"lake.root": str(tmp_path_factory.mktemp("metrics_lake")),
-                                         "landing": str(out / "landing")})
-    lake = open_lakehouse(spark, config)
-    for name, file in generator.DIMS_FILES.items():
-        load_dimension(lake, DIMENSIONS[name], out / "dims" / file)
-    run_backfill(spark, lake, config, FIRST - timedelta(days=1), FIRST + timedelta(days=1))
-    return lake
+@pytest.fixture
+def lake(backfilled: Lakehouse) -> Lakehouse:
+    """The shared backfill of the generated exports (tests/conftest.py): read only."""
+    return backfilled
 
 
 # -- the oracle: the same definitions in plain Python over collected rows ---------------------------------
@@ -269,6 +260,19 @@ def test_a_late_event_updates_its_window_and_its_late_count(spark: SparkSession)
 
     assert window_of_11(on_time) == {"events": 2, "product_views": 2, "visitors": 2, "late_events": 0}
     assert window_of_11([*on_time, late]) == {"events": 3, "product_views": 3, "visitors": 3, "late_events": 1}
+
+
+def test_hll_in_estimation_mode_is_within_three_standard_errors(spark: SparkSession) -> None:
+    k = CONFIG.hll_lg_config_k
+    error = 1.04 / math.sqrt(2 ** k)
+    values = spark.range(50_000).select((F.col("id") % 20_000).cast("string").alias("visitor"),
+                                        (F.col("id") % 4).alias("part"))
+    parts = values.groupBy("part").agg(F.hll_sketch_agg("visitor", k).alias("sketch"))
+    row = parts.agg(F.hll_sketch_estimate(F.hll_union_agg("sketch")).alias("union")).first()
+    whole = values.agg(F.hll_sketch_estimate(F.hll_sketch_agg("visitor", k))).first()[0]
+    assert abs(whole - 20_000) <= 3 * error * 20_000, whole
+    assert row["union"] == whole
+    print(f"HLL at 20000 distinct: relative error {abs(whole - 20_000) / 20_000:.4%} (3 SE = {3 * error:.2%})")
 
 
 def test_is_final_follows_the_watermark(spark: SparkSession) -> None:
