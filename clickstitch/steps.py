@@ -38,10 +38,12 @@ from identity import (
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
 from metrics import (
+    CATEGORY_DAILY,
     CATEGORY_METRICS,
     SESSIONS,
     build_sessions,
     category_events,
+    daily_metrics,
     duration_seconds,
     final_window_records,
     window_metrics,
@@ -345,7 +347,7 @@ class MetricsStep:
     """
 
     name = "metrics"
-    tables = (SESSIONS, CATEGORY_METRICS)
+    tables = (SESSIONS, CATEGORY_METRICS, CATEGORY_DAILY)
 
     def run(self, frames: Frames, ctx: StepContext) -> StepResult:
         config, lake, sink = ctx.config.metrics, ctx.lake, ctx.sink
@@ -364,12 +366,15 @@ class MetricsStep:
                                       config.purchase_events)
             sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
             watermark = rows.agg(F.max("event_time")).scalar()
-            metrics = window_metrics(window_rows(rows, config), config, watermark=watermark,
-                                     exclude_bots=ctx.config.botdetect.exclude_bots_from_metrics)
+            exclude_bots = ctx.config.botdetect.exclude_bots_from_metrics
+            metrics = window_metrics(window_rows(rows, config), config, watermark=watermark, exclude_bots=exclude_bots)
             metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
                 StorageLevel.MEMORY_AND_DISK)
+            daily = daily_metrics(rows, config, exclude_bots=exclude_bots).where(
+                F.col("event_date").between(F.lit(span.first), F.lit(span.last)))
             written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
-                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
+                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span)),
+                       sink.commit(lake, TableWrite.replace_days(CATEGORY_DAILY, daily, span))]
             publisher = open_publisher(lake, config.topic, config.bootstrap)
             published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
             log.info("metrics: days %s recomputed, %d final windows published to %s", span, published, config.topic)

@@ -72,8 +72,8 @@ def build_sessions(events: DataFrame, gap_seconds: int, page_types: Sequence[str
     revenue_reporting, is_bot, bot_category).
     Gives: SESSIONS_SCHEMA. Order within a session is (event_time, event_id). Landing and exit page:
     the first and last page view's URL; channel, device, country and person: the first non-null value;
-    converted: at least one purchase event; revenue: sum of the events' ``revenue_reporting`` (rounded to
-    6 decimals, so it does not depend on row order); is_bot: the session's verdict (null counts as human).
+    converted: at least one purchase event; revenue: sum of the events' ``revenue_reporting`` (as decimals,
+    so it does not depend on row order; rounded to 6 decimals); is_bot: the session's verdict (null counts as human).
     """
     order = F.struct("event_time", "event_id")
     is_page = F.col("event_type").isin(*page_types)
@@ -93,7 +93,7 @@ def build_sessions(events: DataFrame, gap_seconds: int, page_types: Sequence[str
         _first(F.col("device_category"), order).alias("device_category"),
         _first(F.col("country"), order).alias("country"),
         F.count_if(is_purchase).alias("purchases"),
-        F.round(F.sum("revenue_reporting"), 6).alias("revenue_reporting"),
+        F.round(F.sum(F.col("revenue_reporting").cast("decimal(38,9)")), 6).alias("revenue_reporting"),
         F.coalesce(F.max("is_bot"), F.lit(False)).alias("is_bot"),
         F.max("bot_category").alias("bot_category"),
     )

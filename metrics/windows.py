@@ -15,11 +15,17 @@ from pyspark.sql import functions as F
 
 from metrics.config import MetricsConfig, duration_seconds
 from metrics.sessions import visitor_column
-from metrics.tables import CATEGORY_METRICS_SCHEMA
+from metrics.tables import CATEGORY_DAILY_SCHEMA, CATEGORY_METRICS_SCHEMA
 
 NO_CATEGORY = "(none)"  # events without items (page views, searches, ...) and items without a category
 STAGGER = "stagger"
-_DIGITS = 6  # doubles are rounded so that sums do not depend on row order
+_DIGITS = 6  # published doubles are rounded to 6 decimals
+_EXACT = "decimal(38,9)"  # amounts are summed as decimals: the sum does not depend on row order
+
+
+def exact_sum(column: Column) -> Column:
+    """Sum of a double column as decimal(38,9): the same result in any row order (a double sum is not)."""
+    return F.sum(column.cast(_EXACT))
 
 
 def category_events(silver: DataFrame, items: DataFrame, arrivals: DataFrame, config: MetricsConfig) -> DataFrame:
@@ -44,10 +50,10 @@ def category_events(silver: DataFrame, items: DataFrame, arrivals: DataFrame, co
         F.when(purchase, F.col("price_deviation")).alias("_deviation"),
     ).groupBy("event_id", "category").agg(
         F.coalesce(F.sum("_units"), F.lit(0)).cast("long").alias("units"),
-        F.sum("_revenue").alias("revenue"),
-        F.sum("_paid").alias("paid_amount"),
+        exact_sum(F.col("_revenue")).alias("revenue"),
+        exact_sum(F.col("_paid")).alias("paid_amount"),
         F.sum("_paid_units").cast("long").alias("paid_units"),
-        F.sum("_deviation").alias("deviation_sum"),
+        exact_sum(F.col("_deviation")).alias("deviation_sum"),
         F.count("_deviation").alias("deviation_lines"),
     )
     events = silver.select(
@@ -132,7 +138,8 @@ def window_metrics(placed: DataFrame, config: MetricsConfig, *, exclude_bots: bo
     Needs: ``window_rows`` output. Bot rows (``is_bot``) are left out of every metric when ``exclude_bots``
     (``botdetect.exclude_bots_from_metrics``) and counted in ``bot_events``. events: human (event,
     category) rows; page_views, product_views, add_to_carts, purchases: those rows by event name/type;
-    units and revenue_reporting: over purchase lines; avg_price_paid: paid amount / paid units of
+    units and revenue_reporting: over purchase lines (amounts summed as decimals, so any row order gives
+    the same result); avg_price_paid: paid amount / paid units of
     purchase lines; avg_price_deviation: mean price deviation of purchase lines; conversion_rate:
     purchases / events; visitors / persons: HLL estimates of the kept ``hll_sketch_agg`` sketches
     (lgConfigK ``hll_lg_config_k``); late_events: counted rows that arrived after the window closed;
@@ -157,10 +164,10 @@ def window_metrics(placed: DataFrame, config: MetricsConfig, *, exclude_bots: bo
         F.count_if(counted & F.col("is_add_to_cart")).alias("add_to_carts"),
         F.count_if(counted & F.col("is_purchase")).alias("purchases"),
         F.coalesce(F.sum(human(F.col("units"))), F.lit(0)).alias("units"),
-        F.round(F.sum(human(F.col("revenue"))), _DIGITS).alias("revenue_reporting"),
-        F.sum(human(F.col("paid_amount"))).alias("_paid"),
+        F.round(exact_sum(human(F.col("revenue"))), _DIGITS).alias("revenue_reporting"),
+        exact_sum(human(F.col("paid_amount"))).alias("_paid"),
         F.sum(human(F.col("paid_units"))).alias("_paid_units"),
-        F.sum(human(F.col("deviation_sum"))).alias("_deviation_sum"),
+        exact_sum(human(F.col("deviation_sum"))).alias("_deviation_sum"),
         F.sum(human(F.col("deviation_lines"))).alias("_deviation_lines"),
         F.hll_sketch_agg(human(F.col("visitor")), k).alias("visitors_sketch"),
         F.hll_sketch_agg(human(F.col("person_id")), k).alias("persons_sketch"),
@@ -180,3 +187,13 @@ def window_metrics(placed: DataFrame, config: MetricsConfig, *, exclude_bots: bo
     return grouped.withColumns(columns).select(
         *[F.col(f.name).cast(f.dataType).alias(f.name) for f in CATEGORY_METRICS_SCHEMA.fields])
 
+
+
+def daily_metrics(rows: DataFrame, config: MetricsConfig, *, exclude_bots: bool = True) -> DataFrame:
+    """category_events rows -> CATEGORY_DAILY_SCHEMA: one row per (UTC day of the event time, category),
+    with the same definitions as ``window_metrics`` (a one-day tumbling window)."""
+    day = _timed(rows, "tumbling_1d", F.window("event_time", _interval(86400)))
+    placed = day.withColumn("is_late", F.col("arrival_time") > F.col("window_end"))
+    metrics = window_metrics(placed, config, exclude_bots=exclude_bots, watermark=F.lit(None).cast("timestamp"))
+    return metrics.withColumn("event_date", F.col("window_date")).select(
+        *[F.col(f.name).cast(f.dataType).alias(f.name) for f in CATEGORY_DAILY_SCHEMA.fields])

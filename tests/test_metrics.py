@@ -19,6 +19,7 @@ from clickstitch.catalog import EVENTS_SILVER
 from enrich import EVENT_ITEMS
 from lakehouse import EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
 from metrics import (
+    CATEGORY_DAILY,
     CATEGORY_METRICS,
     NO_CATEGORY,
     SESSIONS,
@@ -30,6 +31,7 @@ from metrics import (
 )
 from metrics.tables import CATEGORY_METRICS_SCHEMA
 from publish import topic_table
+from sql import register_views
 from tests.conftest import EXPORT_FIRST_DAY
 from tests.frames import assert_same_rows
 
@@ -166,7 +168,22 @@ def test_every_window_equals_an_exact_recomputation_from_silver_and_event_items(
     assert {r["window_kind"] for r in expected} == {"tumbling_5m", "tumbling_1h", "sliding_1h_5m", "stagger"}
     assert any(r["category"] != NO_CATEGORY and r["purchases"] for r in expected), "the batch must have purchases"
     assert any(r["late_events"] for r in expected) and any(r["bot_events"] for r in expected)
-    assert_same_rows(table.select(*WINDOW_KEY, *MEASURES), expected)
+    assert_close(table.select(*WINDOW_KEY, *MEASURES).collect(), expected)
+
+
+def assert_close(rows: list, expected: list[dict[str, Any]]) -> None:
+    """Same windows, equal counts, amounts and averages within 2e-6 (the table rounds to 6 decimals)."""
+    got = {tuple(r[c] for c in WINDOW_KEY): r.asDict() for r in rows}
+    want = {tuple(r[c] for c in WINDOW_KEY): r for r in expected}
+    assert len(got) == len(rows)
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+    for key, row in want.items():
+        for column in MEASURES:
+            value, exact = got[key][column], row[column]
+            if isinstance(exact, float) and value is not None:
+                assert abs(value - exact) <= 2e-6, (key, column, value, exact)
+            else:
+                assert value == exact, (key, column, value, exact)
 
 
 def test_hll_estimates_are_within_three_standard_errors_and_roll_ups_are_unions(lake: Lakehouse) -> None:
@@ -212,6 +229,24 @@ def test_sessions_are_one_row_per_session_with_the_totals_of_silver(lake: Lakeho
     records = lake.read(topic_table(CONFIG.topic))
     assert records.count() == records.select("key").distinct().count() == lake.read(CATEGORY_METRICS).where(
         "is_final").count()
+
+
+def test_the_metrics_views_answer_on_the_lake(spark: SparkSession, lake: Lakehouse) -> None:
+    names = register_views(spark, lake)
+    views = ("metrics_funnel", "metrics_revenue_by_category", "metrics_top_products", "metrics_bot_share",
+             "metrics_latest_windows")
+    assert set(views) <= set(names), names
+    for view in views:
+        assert spark.table(view).count() > 0, view
+    # The materialized daily funnel is the sum of the day's hourly windows (and its sketch their union).
+    hourly = lake.read(CATEGORY_METRICS).where(F.col("window_kind") == "tumbling_1h").groupBy(
+        "window_date", "category").agg(F.sum("events").alias("events"), F.sum("purchases").alias("purchases"),
+                                       F.hll_sketch_estimate(F.hll_union_agg("visitors_sketch")).alias("visitors"))
+    daily = lake.read(CATEGORY_DAILY).select(F.col("event_date").alias("window_date"), "category", "events",
+                                             "purchases", "visitors")
+    assert_same_rows(daily, hourly)
+    top = spark.sql("SELECT * FROM metrics_top_products ORDER BY revenue_reporting DESC LIMIT 1").first()
+    assert top["revenue_reporting"] > 0 and top["purchases"] >= 1
 
 
 def test_the_step_reports_its_time_and_jobs(lake: Lakehouse) -> None:
