@@ -9,6 +9,7 @@ the loop committing each step's writes before the next step runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
@@ -355,7 +356,7 @@ class MetricsStep:
         if not config.enabled or days is None:
             return StepResult()
         span, reach = days.widen(1), days.widen(2)
-        read = {"event_date": reach.days()}
+        read: dict[str, Sequence[str]] = {"event_date": reach.days()}
         silver = lake.read(EVENTS_SILVER, read).select(*_METRICS_SILVER_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
         items = lake.read(EVENT_ITEMS, read) if lake.exists(EVENT_ITEMS) else ctx.spark.createDataFrame(
             [], EVENT_ITEMS.schema)
