@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from functools import reduce
 from operator import and_
 from typing import Any, Protocol
@@ -39,12 +40,10 @@ from identity import (
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
 from metrics import (
-    CATEGORY_DAILY,
     CATEGORY_METRICS,
     SESSIONS,
     build_sessions,
     category_events,
-    daily_metrics,
     duration_seconds,
     final_window_records,
     window_metrics,
@@ -348,7 +347,7 @@ class MetricsStep:
     """
 
     name = "metrics"
-    tables = (SESSIONS, CATEGORY_METRICS, CATEGORY_DAILY)
+    tables = (SESSIONS, CATEGORY_METRICS)
 
     def run(self, frames: Frames, ctx: StepContext) -> StepResult:
         config, lake, sink = ctx.config.metrics, ctx.lake, ctx.sink
@@ -366,24 +365,35 @@ class MetricsStep:
             sessions = build_sessions(silver, duration_seconds(config.session_gap), config.page_types,
                                       config.purchase_events)
             sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
-            watermark = rows.agg(F.max("event_time")).scalar()
+            # One small job that also fills the cache every window kind reads.
+            watermark: datetime | None = rows.agg(F.max("event_time")).first()[0]  # type: ignore[index]
             exclude_bots = ctx.config.botdetect.exclude_bots_from_metrics
-            metrics = window_metrics(window_rows(rows, config), config, watermark=watermark, exclude_bots=exclude_bots)
+            metrics = window_metrics(window_rows(rows, config), config, watermark=F.lit(watermark).cast("timestamp"),
+                                     exclude_bots=exclude_bots)
             metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
                 StorageLevel.MEMORY_AND_DISK)
-            daily = daily_metrics(rows, config, exclude_bots=exclude_bots).where(
-                F.col("event_date").between(F.lit(span.first), F.lit(span.last)))
             written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
-                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span)),
-                       sink.commit(lake, TableWrite.replace_days(CATEGORY_DAILY, daily, span))]
-            publisher = open_publisher(lake, config.topic, config.bootstrap)
-            published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
-            log.info("metrics: days %s recomputed, %d final windows published to %s", span, published, config.topic)
+                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
+            if _may_have_final_windows(span, watermark, duration_seconds(config.allowed_lateness)):
+                publisher = open_publisher(lake, config.topic, config.bootstrap)
+                published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
+                log.info("metrics: %d final windows of %s published to %s", published, span, config.topic)
             metrics.unpersist()
         finally:
             rows.unpersist()
             silver.unpersist()
         return StepResult(rows=sum(w.rows for w in written))
+
+
+def _may_have_final_windows(span: DayRange, watermark: datetime | None, lateness_seconds: int) -> bool:
+    """Whether any window of ``span`` can be final (window_end + lateness <= watermark), decided without a job.
+
+    Windows end after their day starts (a stagger window, in arrival time, at most a day before: clock skew).
+    """
+    if watermark is None:
+        return False
+    earliest_end = datetime.combine(span.first - timedelta(days=1), time.min)
+    return earliest_end + timedelta(seconds=lateness_seconds) <= watermark.replace(tzinfo=None)
 
 
 # What the metrics step reads of silver (sessions and the windowed metrics).

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+DAY_SECONDS = 86400
 _LABEL_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 
@@ -55,6 +56,8 @@ class MetricsConfig(_Section):
 
     enabled: bool = Field(True, description="Write sessions and category_metrics in the pipeline.")
     tumbling: tuple[str, ...] = Field(("5 minutes", "1 hour"), description="Tumbling window sizes (at most 1 day).")
+    daily: bool = Field(True, description="Also a one-day tumbling window (tumbling_1d): the materialized daily "
+                        "funnel the views read.")
     sliding: SlidingWindow = SlidingWindow()
     stagger: str = Field("1 minute", description="Stagger window length, per (category, minute of the event time).")
     hll_lg_config_k: int = Field(12, ge=4, le=21, description="HyperLogLog lgConfigK: relative error 1.04/sqrt(2^k).")
@@ -92,5 +95,9 @@ class MetricsConfig(_Section):
         return sliding
 
     def tumbling_kinds(self) -> list[tuple[str, int]]:
-        """(window_kind, size in seconds) per tumbling size: ``tumbling_5m``, ``tumbling_1h``."""
-        return [(f"tumbling_{duration_label(duration_seconds(s))}", duration_seconds(s)) for s in self.tumbling]
+        """(window_kind, size in seconds) per tumbling size: ``tumbling_5m``, ``tumbling_1h`` (+ ``tumbling_1d``
+        when ``daily``)."""
+        sizes = [duration_seconds(s) for s in self.tumbling]
+        if self.daily and DAY_SECONDS not in sizes:
+            sizes.append(DAY_SECONDS)
+        return [(f"tumbling_{duration_label(size)}", size) for size in sizes]

@@ -61,23 +61,6 @@ CATEGORY_METRICS_SCHEMA = nullable_struct(
     ("window_date", DateType()),
 )
 
-CATEGORY_DAILY_SCHEMA = nullable_struct(
-    ("category", StringType()),
-    ("events", LongType()),
-    ("page_views", LongType()),
-    ("product_views", LongType()),
-    ("add_to_carts", LongType()),
-    ("purchases", LongType()),
-    ("units", LongType()),
-    ("revenue_reporting", DoubleType()),
-    ("conversion_rate", DoubleType()),
-    ("visitors_sketch", BinaryType()),
-    ("visitors", LongType()),
-    ("bot_events", LongType()),
-    ("late_events", LongType()),
-    ("event_date", DateType()),
-)
-
 SESSIONS = TableSpec(
     name="sessions",
     schema=SESSIONS_SCHEMA,
@@ -95,19 +78,10 @@ CATEGORY_METRICS = TableSpec(
     keys=("window_kind", "window_start", "stagger_minute", "category"),
     partition_by=("window_date",),
     layer="gold",
-    description="Per product category and event-time window (tumbling, sliding, stagger): human events, "
+    description="Per product category and event-time window (tumbling, sliding, stagger; tumbling_1d is the "
+    "daily funnel): human events, "
     "funnel counts, units, revenue, prices, conversion, HyperLogLog sketches and estimates of distinct "
     "visitors and persons, bot and late events, and whether the window is final.",
 )
 
-CATEGORY_DAILY = TableSpec(
-    name="category_daily",
-    schema=CATEGORY_DAILY_SCHEMA,
-    keys=("event_date", "category"),
-    partition_by=("event_date",),
-    layer="gold",
-    description="The daily funnel per product category (materialized; refreshed with category_metrics): "
-    "product views, add-to-carts, purchases, units, revenue, conversion, distinct visitors (HLL), bot events.",
-)
-
-METRICS_TABLES: tuple[TableSpec, ...] = (SESSIONS, CATEGORY_METRICS, CATEGORY_DAILY)
+METRICS_TABLES: tuple[TableSpec, ...] = (SESSIONS, CATEGORY_METRICS)

@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from metrics.config import MetricsConfig, duration_seconds
 from metrics.sessions import visitor_column
-from metrics.tables import CATEGORY_DAILY_SCHEMA, CATEGORY_METRICS_SCHEMA
+from metrics.tables import CATEGORY_METRICS_SCHEMA
 
 NO_CATEGORY = "(none)"  # events without items (page views, searches, ...) and items without a category
 STAGGER = "stagger"
@@ -115,7 +115,7 @@ def window_rows(rows: DataFrame, config: MetricsConfig) -> DataFrame:
     """Each (event, category) row once per window it falls in, for every configured window kind.
 
     Needs: ``category_events`` columns. Gives: those + window_kind (``tumbling_5m``, ``tumbling_1h``,
-    ``sliding_1h_5m``, ``stagger``), window_start, window_end, stagger_minute (stagger only), and
+    ``tumbling_1d``, ``sliding_1h_5m``, ``stagger``), window_start, window_end, stagger_minute (stagger only), and
     ``is_late``: the row arrived after the end of its window in event time (for stagger: after its
     minute's end, stagger_minute + size), so a late row changed a window that had already closed.
     """
@@ -188,12 +188,3 @@ def window_metrics(placed: DataFrame, config: MetricsConfig, *, exclude_bots: bo
         *[F.col(f.name).cast(f.dataType).alias(f.name) for f in CATEGORY_METRICS_SCHEMA.fields])
 
 
-
-def daily_metrics(rows: DataFrame, config: MetricsConfig, *, exclude_bots: bool = True) -> DataFrame:
-    """category_events rows -> CATEGORY_DAILY_SCHEMA: one row per (UTC day of the event time, category),
-    with the same definitions as ``window_metrics`` (a one-day tumbling window)."""
-    day = _timed(rows, "tumbling_1d", F.window("event_time", _interval(86400)))
-    placed = day.withColumn("is_late", F.col("arrival_time") > F.col("window_end"))
-    metrics = window_metrics(placed, config, exclude_bots=exclude_bots, watermark=F.lit(None).cast("timestamp"))
-    return metrics.withColumn("event_date", F.col("window_date")).select(
-        *[F.col(f.name).cast(f.dataType).alias(f.name) for f in CATEGORY_DAILY_SCHEMA.fields])

@@ -1,5 +1,5 @@
 -- metrics_revenue_by_category: revenue and conversion per product category and day, from the daily
--- funnel (category_daily, materialized by the metrics step). view_to_purchase: purchases per product view;
+-- funnel (metrics_daily). view_to_purchase: purchases per product view;
 -- cart_to_purchase: purchases per add-to-cart; bot events are not in the counts (bot_events shows them).
 CREATE OR REPLACE TEMP VIEW metrics_revenue_by_category AS
 SELECT
@@ -17,4 +17,4 @@ SELECT
   conversion_rate,
   visitors,
   bot_events
-FROM category_daily
+FROM metrics_daily

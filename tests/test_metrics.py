@@ -9,28 +9,30 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from clickstitch.catalog import EVENTS_SILVER
+from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
+from clickstitch.config import ClickstitchConfig
 from enrich import EVENT_ITEMS
 from lakehouse import EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
 from metrics import (
-    CATEGORY_DAILY,
     CATEGORY_METRICS,
     NO_CATEGORY,
     SESSIONS,
     MetricsConfig,
     build_sessions,
+    final_window_records,
     stagger_windows,
     window_metrics,
     window_rows,
 )
 from metrics.tables import CATEGORY_METRICS_SCHEMA
-from publish import topic_table
+from publish import open_publisher, topic_table
 from sql import register_views
 from tests.conftest import EXPORT_FIRST_DAY
 from tests.frames import assert_same_rows
@@ -165,7 +167,8 @@ def expected_metrics(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
 def test_every_window_equals_an_exact_recomputation_from_silver_and_event_items(lake: Lakehouse) -> None:
     table = lake.read(CATEGORY_METRICS)
     expected, _ = expected_metrics(_category_rows(lake))
-    assert {r["window_kind"] for r in expected} == {"tumbling_5m", "tumbling_1h", "sliding_1h_5m", "stagger"}
+    assert {r["window_kind"] for r in expected} == {"tumbling_5m", "tumbling_1h", "tumbling_1d", "sliding_1h_5m",
+                                                    "stagger"}
     assert any(r["category"] != NO_CATEGORY and r["purchases"] for r in expected), "the batch must have purchases"
     assert any(r["late_events"] for r in expected) and any(r["bot_events"] for r in expected)
     assert_close(table.select(*WINDOW_KEY, *MEASURES).collect(), expected)
@@ -225,16 +228,12 @@ def test_sessions_are_one_row_per_session_with_the_totals_of_silver(lake: Lakeho
     assert totals[2] > 0, "the generator's bots have sessions"
     assert sessions.where("session_end < session_start or duration_seconds < 0 or page_views > event_count "
                           "or converted != (purchases > 0)").count() == 0
-    # The final windows went to the topic once each (no broker configured: the Delta stand-in).
-    records = lake.read(topic_table(CONFIG.topic))
-    assert records.count() == records.select("key").distinct().count() == lake.read(CATEGORY_METRICS).where(
-        "is_final").count()
 
 
 def test_the_metrics_views_answer_on_the_lake(spark: SparkSession, lake: Lakehouse) -> None:
     names = register_views(spark, lake)
-    views = ("metrics_funnel", "metrics_revenue_by_category", "metrics_top_products", "metrics_bot_share",
-             "metrics_latest_windows")
+    views = ("metrics_daily", "metrics_funnel", "metrics_revenue_by_category", "metrics_top_products",
+             "metrics_bot_share", "metrics_latest_windows")
     assert set(views) <= set(names), names
     for view in views:
         assert spark.table(view).count() > 0, view
@@ -242,8 +241,8 @@ def test_the_metrics_views_answer_on_the_lake(spark: SparkSession, lake: Lakehou
     hourly = lake.read(CATEGORY_METRICS).where(F.col("window_kind") == "tumbling_1h").groupBy(
         "window_date", "category").agg(F.sum("events").alias("events"), F.sum("purchases").alias("purchases"),
                                        F.hll_sketch_estimate(F.hll_union_agg("visitors_sketch")).alias("visitors"))
-    daily = lake.read(CATEGORY_DAILY).select(F.col("event_date").alias("window_date"), "category", "events",
-                                             "purchases", "visitors")
+    daily = spark.table("metrics_daily").select(F.col("event_date").alias("window_date"), "category", "events",
+                                                "purchases", "visitors")
     assert_same_rows(daily, hourly)
     top = spark.sql("SELECT * FROM metrics_top_products ORDER BY revenue_reporting DESC LIMIT 1").first()
     assert top["revenue_reporting"] > 0 and top["purchases"] >= 1
@@ -318,8 +317,24 @@ def test_is_final_follows_the_watermark(spark: SparkSession) -> None:
         metrics = window_metrics(window_rows(rows, config), config, watermark=F.lit(_at(watermark)))
         return {(r["window_kind"], r["is_final"]) for r in metrics.where("window_kind like 'tumbling%'").collect()}
 
-    assert final("12:05:00") == {("tumbling_5m", True), ("tumbling_1h", False)}
-    assert final("13:00:00") == {("tumbling_5m", True), ("tumbling_1h", True)}
+    assert final("12:05:00") == {("tumbling_5m", True), ("tumbling_1h", False), ("tumbling_1d", False)}
+    assert final("13:00:00") == {("tumbling_5m", True), ("tumbling_1h", True), ("tumbling_1d", False)}
+
+
+def test_final_windows_are_published_once_keyed(spark: SparkSession, test_config: ClickstitchConfig,
+                                                lake_root: Path) -> None:
+    rows = _rows(spark, [("11:00:10", "11:00:20", "a"), ("11:07:00", "11:07:01", "b")])
+    config = CONFIG.model_copy(update={"allowed_lateness": "1 hour"})
+    metrics = window_metrics(window_rows(rows, config), config, watermark=F.lit(_at("12:06:00")))
+    records = final_window_records(metrics)
+    assert sorted(r["key"] for r in records.collect()) == [
+        "shoes|2026-10-01T11:00:00.000000Z|tumbling_5m", "shoes|2026-10-01T11:05:00.000000Z|tumbling_5m"]
+    lake = open_lakehouse(spark, test_config.with_overrides({"lake.root": str(lake_root)}))
+    publisher = open_publisher(lake, config.topic)
+    assert publisher.publish(records, "metrics-test", 0) == 2
+    assert publisher.publish(records, "metrics-test", 0) == 0  # a replayed batch
+    assert publisher.publish(records, "metrics-test", 1) == 0  # the same windows recomputed: same keys
+    assert lake.read(topic_table(config.topic)).count() == 2
 
 
 def test_sessions_without_a_session_id_are_cut_by_thirty_minutes_of_inactivity(spark: SparkSession) -> None:
@@ -363,5 +378,6 @@ def test_config_rejects_bad_windows() -> None:
         MetricsConfig(tumbling=("5 fortnights",))
     with pytest.raises(ValueError, match="multiple of slide"):
         MetricsConfig(sliding={"size": "1 hour", "slide": "7 minutes"})
-    assert [k for k, _ in MetricsConfig().tumbling_kinds()] == ["tumbling_5m", "tumbling_1h"]
+    assert [k for k, _ in MetricsConfig().tumbling_kinds()] == ["tumbling_5m", "tumbling_1h", "tumbling_1d"]
+    assert [k for k, _ in MetricsConfig(daily=False).tumbling_kinds()] == ["tumbling_5m", "tumbling_1h"]
 
