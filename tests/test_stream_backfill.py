@@ -170,7 +170,9 @@ def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports
     lake, config = lake_for(spark, test_config, tmp_path / "lake", exports / "landing",
                             **{"stream.max_files_per_trigger": 1})
     query = start_stream(spark, lake, config, available_now=True)
-    query.awaitTermination(600)
+    # 10 one-file micro-batches of about a minute each on 2 shared cores: 900 s leaves room.
+    query.awaitTermination(900)
+    assert not query.isActive, "the stream did not finish in time"
     assert query.exception() is None
     batches = lake.read(INGEST_BATCHES)
     assert batches.count() >= 8, "several micro-batches"
