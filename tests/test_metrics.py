@@ -327,14 +327,16 @@ def test_final_windows_are_published_once_keyed(spark: SparkSession, test_config
     config = CONFIG.model_copy(update={"allowed_lateness": "1 hour"})
     metrics = window_metrics(window_rows(rows, config), config, watermark=F.lit(_at("12:06:00")))
     records = final_window_records(metrics)
+    # Final at 12:06 with 1 hour of lateness: the windows of event a that ended by 11:06 (not b's, nor the hour).
     assert sorted(r["key"] for r in records.collect()) == [
-        "shoes|2026-10-01T11:00:00.000000Z|tumbling_5m", "shoes|2026-10-01T11:05:00.000000Z|tumbling_5m"]
+        "shoes|2026-10-01T10:05:00.000000Z|sliding_1h_5m", "shoes|2026-10-01T11:00:00.000000Z|tumbling_5m",
+        "shoes|2026-10-01T11:00:20.000000Z|stagger|2026-10-01T11:00:00.000000Z"]
     lake = open_lakehouse(spark, test_config.with_overrides({"lake.root": str(lake_root)}))
     publisher = open_publisher(lake, config.topic)
-    assert publisher.publish(records, "metrics-test", 0) == 2
+    assert publisher.publish(records, "metrics-test", 0) == 3
     assert publisher.publish(records, "metrics-test", 0) == 0  # a replayed batch
     assert publisher.publish(records, "metrics-test", 1) == 0  # the same windows recomputed: same keys
-    assert lake.read(topic_table(config.topic)).count() == 2
+    assert lake.read(topic_table(config.topic)).count() == 3
 
 
 def test_sessions_without_a_session_id_are_cut_by_thirty_minutes_of_inactivity(spark: SparkSession) -> None:
