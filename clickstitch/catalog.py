@@ -29,6 +29,7 @@ from lakehouse import (
     open_backend,
 )
 from lakehouse.schemas import nullable_struct
+from metrics.tables import METRICS_TABLES
 from privacy.silver import SILVER_FIELDS as PRIVACY_SILVER_FIELDS
 from privacy.tables import EVENTS_DAILY_K_ANON, FORGET_RECEIPTS, PRIVACY_AUDIT
 from quality.tables import QUALITY_TABLES
@@ -76,6 +77,7 @@ CATALOG = Catalog(
         *ENRICH_TABLES,
         PRIVACY_AUDIT,
         EVENTS_DAILY_K_ANON,
+        *METRICS_TABLES,
         FORGET_RECEIPTS,
         *QUALITY_TABLES,
         INGEST_BATCHES,

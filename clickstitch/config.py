@@ -21,6 +21,7 @@ from clickstitch.errors import ClickstitchError, ConfigError
 from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
+from metrics.config import MetricsConfig
 from privacy.config import PrivacyConfig
 from quality.config import QualityConfig
 from report.config import ReportConfig
@@ -89,6 +90,7 @@ class ClickstitchConfig(_Section):
     botdetect: BotDetectConfig = BotDetectConfig()
     enrich: EnrichConfig = EnrichConfig()
     quality: QualityConfig = QualityConfig()
+    metrics: MetricsConfig = MetricsConfig()
     report: ReportConfig = ReportConfig()
 
     def checkpoint_dir(self) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import reduce
@@ -39,6 +40,16 @@ from identity import (
 )
 from ingest import BatchContext, dead_letters, dedupe_events, parse_events, valid_events
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, DayRange, Lakehouse, TableSpec
+from metrics import (
+    CATEGORY_METRICS,
+    SESSIONS,
+    build_sessions,
+    category_events,
+    duration_seconds,
+    final_window_records,
+    window_metrics,
+    window_rows,
+)
 from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
 from quality import (
     DETAIL_COLUMN,
@@ -58,6 +69,7 @@ from quality import (
     validation_frame,
 )
 from quality import EVENTS_BRONZE as QUALITY_EVENTS_BRONZE
+from publish import open_publisher
 
 log = logging.getLogger(__name__)
 
@@ -481,6 +493,73 @@ class QualityResultsStep:
         prune_results(quality_root(ctx.config.lake.root), ctx.config.quality.docs_max_results)
         results = ctx.spark.createDataFrame(rows, QUALITY_RESULTS.schema)
         return StepResult(writes=(TableWrite(QUALITY_RESULTS, results),))
+class MetricsStep:
+    """Recompute sessions and category_metrics for the days around the silver days of the batch.
+
+    Like gold, both are functions of silver (and event_items) per day, so any batching of the same events
+    gives the same rows. A session belongs to the day it started and a window to the day of its start, and
+    either can reach into the next day: the step recomputes the silver days +-1 from silver, event_items
+    and bronze's received_time of those days +-2, read once and cached. It commits its two writes itself
+    (through the sink, with the batch's transaction id) so it can publish the final windows to
+    ``metrics.topic`` after the commit and drop its caches (docs/metrics.md).
+    """
+
+    name = "metrics"
+    tables = (SESSIONS, CATEGORY_METRICS)
+
+    def run(self, frames: Frames, ctx: StepContext) -> StepResult:
+        config, lake, sink = ctx.config.metrics, ctx.lake, ctx.sink
+        days: DayRange | None = frames["silver_days"]
+        if not config.enabled or days is None:
+            return StepResult()
+        span, reach = days.widen(1), days.widen(2)
+        read: dict[str, Sequence[str]] = {"event_date": reach.days()}
+        silver = lake.read(EVENTS_SILVER, read).select(*_METRICS_SILVER_COLUMNS).persist(StorageLevel.MEMORY_AND_DISK)
+        items = lake.read(EVENT_ITEMS, read) if lake.exists(EVENT_ITEMS) else ctx.spark.createDataFrame(
+            [], EVENT_ITEMS.schema)
+        arrivals = lake.read(EVENTS_BRONZE, read).select("event_id", "received_time")
+        rows = category_events(silver, items, arrivals, config).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            sessions = build_sessions(silver, duration_seconds(config.session_gap), config.page_types,
+                                      config.purchase_events)
+            sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
+            # One small job that also fills the cache every window kind reads.
+            watermark: datetime | None = rows.agg(F.max("event_time")).first()[0]  # type: ignore[index]
+            exclude_bots = ctx.config.botdetect.exclude_bots_from_metrics
+            metrics = window_metrics(window_rows(rows, config), config, watermark=F.lit(watermark).cast("timestamp"),
+                                     exclude_bots=exclude_bots)
+            metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
+                StorageLevel.MEMORY_AND_DISK)
+            written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
+                       sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
+            if _may_have_final_windows(span, watermark, duration_seconds(config.allowed_lateness)):
+                publisher = open_publisher(lake, config.topic, config.bootstrap)
+                published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
+                log.info("metrics: %d final windows of %s published to %s", published, span, config.topic)
+            metrics.unpersist()
+        finally:
+            rows.unpersist()
+            silver.unpersist()
+        return StepResult(rows=sum(w.rows for w in written))
+
+
+def _may_have_final_windows(span: DayRange, watermark: datetime | None, lateness_seconds: int) -> bool:
+    """Whether any window of ``span`` can be final (window_end + lateness <= watermark), decided without a job.
+
+    Windows end after their day starts (a stagger window, in arrival time, at most a day before: clock skew).
+    """
+    if watermark is None:
+        return False
+    earliest_end = datetime.combine(span.first - timedelta(days=1), datetime.min.time())
+    return earliest_end + timedelta(seconds=lateness_seconds) <= watermark.replace(tzinfo=None)
+
+
+# What the metrics step reads of silver (sessions and the windowed metrics).
+_METRICS_SILVER_COLUMNS = (
+    "event_id", "source", "event_type", "event_name", "event_time", "session_id_hash", "anonymous_id_hash",
+    "device_id_hash", "user_id_hash", "person_id", "page_url", "traffic_source", "traffic_medium",
+    "device_category", "country", "revenue_reporting", "is_bot", "bot_category", "event_date",
+)
 
 
 # The pipeline, in order. A new stage is one more entry (and its tables in clickstitch.catalog).
@@ -496,6 +575,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     ProfilesStep(),
     PrivacyAuditStep(),
     GoldStep(),
+    MetricsStep(),
     QualityResultsStep(),
     DeadLetterStep(),
 )

@@ -18,7 +18,7 @@ from report.config import ReportConfig
 from report.errors import ReportError
 from report.page import Panel, render_page
 
-METRIC_KINDS = ("tumbling_5m", "tumbling_1h", "sliding_1h_5m", "stagger")
+METRIC_KINDS = ("tumbling_5m", "tumbling_1h", "tumbling_1d", "sliding_1h_5m", "stagger")
 ALERT_COLUMNS = ("window_start", "window_end", "severity", "key_kind", "key", "explanation")
 QUALITY_COLUMNS = ("checked_at", "table", "suite", "expectation", "action", "success", "observed_value",
                    "unexpected_count", "unexpected_percent", "batch_id")

@@ -18,6 +18,7 @@ SEVERITY_COLOURS = {"critical": "#d62728", "high": "#d62728", "warning": "#ff7f0
 WINDOW_KIND_TITLES = {
     "tumbling_5m": "tumbling 5-minute windows",
     "tumbling_1h": "tumbling 1-hour windows",
+    "tumbling_1d": "daily (tumbling 1-day windows)",
     "sliding_1h_5m": "sliding 1-hour windows, every 5 minutes",
     "stagger": "stagger windows (per category, from its first event)",
 }
