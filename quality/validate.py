@@ -78,8 +78,11 @@ def _checkpoint(root: Path, suite: Suite) -> Any:
     # Get, never update, the data source: updating it would drop the other tables' assets.
     source = next((d for d in context.data_sources.all().values() if d.name == DATASOURCE), None) or \
         context.data_sources.add_spark(DATASOURCE)
-    asset = next((a for a in source.assets if a.name == suite.table), None) or source.add_dataframe_asset(suite.table)
-    batch = next((b for b in asset.batch_definitions if b.name == "batch"), None) or \
+    # get_asset/get_batch_definition, not the `assets` list: only they tie a stored asset back to the data
+    # source and its context (listed ones fail with MissingDataContextError once the project exists on disk).
+    names = {a.name for a in source.assets}
+    asset = source.get_asset(suite.table) if suite.table in names else source.add_dataframe_asset(suite.table)
+    batch = asset.get_batch_definition("batch") if any(b.name == "batch" for b in asset.batch_definitions) else \
         asset.add_batch_definition_whole_dataframe("batch")
     gx_suite = gx.ExpectationSuite(name=suite.table)
     for expectation in suite.enabled:
