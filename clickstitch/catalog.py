@@ -9,6 +9,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType, TimestampType
 
+from anomaly.tables import ANOMALY_TABLES
 from botdetect.schemas import SILVER_FIELDS as BOT_SILVER_FIELDS
 from botdetect.tables import BOT_SESSIONS
 from clickstitch.config import ClickstitchConfig
@@ -78,6 +79,7 @@ CATALOG = Catalog(
         PRIVACY_AUDIT,
         EVENTS_DAILY_K_ANON,
         *METRICS_TABLES,
+        *ANOMALY_TABLES,
         FORGET_RECEIPTS,
         *QUALITY_TABLES,
         INGEST_BATCHES,

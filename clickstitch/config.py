@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from anomaly.config import AnomalyConfig
 from botdetect.config import BotDetectConfig
 from clickstitch.errors import ClickstitchError, ConfigError
 from enrich.config import EnrichConfig
@@ -91,6 +92,7 @@ class ClickstitchConfig(_Section):
     enrich: EnrichConfig = EnrichConfig()
     quality: QualityConfig = QualityConfig()
     metrics: MetricsConfig = MetricsConfig()
+    anomaly: AnomalyConfig = AnomalyConfig()
     report: ReportConfig = ReportConfig()
 
     def checkpoint_dir(self) -> Path:

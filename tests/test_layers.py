@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ORCHESTRATION = "clickstitch"
-STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "quality", "metrics", "publish",
+STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "quality", "metrics", "anomaly", "publish",
                   "generator", "sql", "report")
 
 
