@@ -54,11 +54,13 @@ class AnomalyConfig(BaseModel):
     checkpoint_dir: str | None = Field(None, description="Scorer's checkpoint (its batch plans); default "
                                        "<lake.root>/_checkpoints/anomaly_score.")
     poll_interval: str = Field("30 seconds", description="Scorer: wait between micro-batches.")
+    max_batch_span: str = Field("6 hours", description="Scorer: at most this much event time per micro-batch "
+                                "(a backlog is caught up in several).")
     product_view_events: tuple[str, ...] = ("view_item", "Product Viewed")
     add_to_cart_events: tuple[str, ...] = ("add_to_cart", "Product Added")
     purchase_events: tuple[str, ...] = ("purchase", "Order Completed")
 
-    @field_validator("window", "lateness", "repeat_suppression", "poll_interval")
+    @field_validator("window", "lateness", "repeat_suppression", "poll_interval", "max_batch_span")
     @classmethod
     def _duration(cls, value: str) -> str:
         duration_seconds(value)

@@ -349,6 +349,8 @@ def score_once(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig,
         start = previous["end"] if previous else _utc(latest["training_end"])
         history = event_history(lake)
         end = last_closed_end(history, settings) if history else start
+        span_end = floor_window(start + timedelta(seconds=duration_seconds(settings.max_batch_span)), settings)
+        end = min(end, max(span_end, start + timedelta(seconds=settings.window_seconds)))
         if end <= start:
             return ScoreOutcome(None, note=f"nothing to score: every closed window up to {start:%Y-%m-%d %H:%M} UTC "
                                            f"is scored (model version {latest['model_version']})")

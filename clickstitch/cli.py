@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,14 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DDTHH:MM, UTC): {text!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _common(parser: argparse.ArgumentParser, *, landing: bool = True) -> None:
@@ -120,6 +128,23 @@ def build_parser() -> argparse.ArgumentParser:
                          help="build the Data Docs site from the kept validation results, print its index page")
     quality.add_argument("--docs", action="store_true", help="print the path of the Data Docs index page")
     _common(quality, landing=False)
+
+    anomaly = commands.add_parser("anomaly", help="anomaly detection: fit a k-means model, score windows, status "
+                                  "(docs/anomaly.md)")
+    anomaly_commands = anomaly.add_subparsers(dest="anomaly_command", required=True, metavar="ACTION")
+    fit = anomaly_commands.add_parser(
+        "fit", help="fit a model version on the last anomaly.training_days up to the last closed window")
+    fit.add_argument("--until", type=_iso_time, help="train up to this UTC time (YYYY-MM-DDTHH:MM) instead of the "
+                     "last closed window")
+    _common(fit, landing=False)
+    score = anomaly_commands.add_parser(
+        "score", help="score closed windows against the latest model; alerts to anomaly_alerts and anomaly.topic")
+    score.add_argument("--once", action="store_true", help="score what is closed, then stop")
+    score.add_argument("--max-batches", type=int, help="stop after this many micro-batches")
+    _common(score, landing=False)
+    status = anomaly_commands.add_parser("status", help="model version, scorer progress, alerts, drift; why there "
+                                         "is no model")
+    _common(status, landing=False)
 
     tables = commands.add_parser("tables", help="each table with version, row count and last commit")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
@@ -482,7 +507,39 @@ def _forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anomaly(args: argparse.Namespace) -> int:
+    import signal
+
+    from clickstitch import anomaly_jobs
+
+    config = _config(args)
+    spark, lake = _lake_session(config)
+    if args.anomaly_command == "fit":
+        outcome = anomaly_jobs.fit(spark, lake, config, args.until)
+        print(outcome.line())
+        return 0
+    if args.anomaly_command == "status":
+        for line in anomaly_jobs.status_lines(lake, config):
+            print(line)
+        return 0
+    stop: list[str] = []
+
+    def _drain(signum: int, _frame: object) -> None:
+        stop.append(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, _drain)
+    try:
+        ran = anomaly_jobs.score_loop(spark, lake, config, once=args.once, max_batches=args.max_batches,
+                                      should_stop=lambda: bool(stop), report=lambda o: print(o.line(), flush=True))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if stop:
+        print(f"clickstitch: anomaly scorer drained on {stop[0]} after {ran} batches", file=sys.stderr)
+    return 0
+
+
 _COMMANDS = {
+    "anomaly": _anomaly,
     "dims": _dims,
     "enrich": _enrich,
     "identity": _identity,
