@@ -9,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ORCHESTRATION = "clickstitch"
-STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "quality", "metrics", "anomaly", "publish",
-                  "generator", "sql", "report")
+STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "quality", "metrics", "anomaly",
+                  "publish", "generator", "sql", "report")
 
 
 def _imported_modules(path: Path) -> set[str]:
