@@ -316,11 +316,13 @@ def next_batch(lake: Lakehouse, config: ClickstitchConfig) -> int:
     return 0 if done is None else done + 1
 
 
-def _open_incidents(lake: Lakehouse) -> dict[tuple[str, str], OpenIncident]:
-    """Keys whose latest alert row is firing (small: one row per key that ever alerted)."""
+def _open_incidents(lake: Lakehouse, before_batch: int | None = None) -> dict[tuple[str, str], OpenIncident]:
+    """Keys whose latest alert row (of the batches before ``before_batch``) is firing: one row per key."""
     if not lake.exists(ANOMALY_ALERTS):
         return {}
     alerts = lake.read(ANOMALY_ALERTS)
+    if before_batch is not None:  # a replayed batch sees the incidents as its first run saw them
+        alerts = alerts.where(F.col("batch_number") < before_batch)
     latest = alerts.groupBy("key_kind", "key").agg(
         F.max_by(F.struct("state", "window_start"), "window_start").alias("last"),
         F.max(F.when(F.col("state") == FIRING, F.col("window_start"))).alias("last_alerted"))
@@ -375,11 +377,11 @@ def score_once(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig,
         if crash_hook:
             crash_hook("anomaly_alerts")
         firing = [a for a in alerts if a["state"] == FIRING]
-        if firing:
-            publisher = open_publisher(lake, settings.topic, settings.bootstrap)
-            records = spark.createDataFrame(alerts, ANOMALY_ALERTS.schema).select(
-                F.col("alert_id").alias("key"), F.to_json(F.struct(*ANOMALY_ALERTS.schema.fieldNames())).alias("value"))
-            publisher.publish(records, writer, batch)
+        if alerts:  # the rows as committed (a replayed batch publishes what its first run wrote)
+            committed = lake.read(ANOMALY_ALERTS).where(F.col("batch_number") == batch)
+            records = committed.select(F.col("alert_id").alias("key"),
+                                       F.to_json(F.struct(*ANOMALY_ALERTS.schema.fieldNames())).alias("value"))
+            open_publisher(lake, settings.topic, settings.bootstrap).publish(records, writer, batch)
         psi = psi_by_feature(model.scaler.features, model_data["drift_expected"], counts_row["bins"])
         max_psi = max(psi.values()) if psi else 0.0
         evaluation = {
@@ -409,7 +411,7 @@ def score_once(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig,
 def _alerts(spark: SparkSession, lake: Lakehouse, results: DataFrame, settings: AnomalyConfig, batch: int,
             alerted_at: datetime) -> list[dict[str, Any]]:
     """The batch's alert rows: the scored windows of keys anomalous now or with an open incident."""
-    incidents = _open_incidents(lake)
+    incidents = _open_incidents(lake, batch)
     keys = results.where(F.col("is_anomaly")).select("key_kind", "key")
     if incidents:
         keys = keys.unionByName(spark.createDataFrame(list(incidents), "key_kind string, key string"))

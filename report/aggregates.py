@@ -111,8 +111,10 @@ def dead_letters_by_reason(dead: DataFrame, *, top: int) -> DataFrame:
 
 
 def latest_alerts(alerts: DataFrame, *, rows: int) -> DataFrame:
-    """anomaly_alerts -> the latest ``rows`` alerts by window_start (all their columns)."""
-    return alerts.orderBy(F.col("window_start").desc_nulls_last(), "key_kind", "key").limit(rows)
+    """anomaly_alerts -> the latest ``rows`` alerts by window_start (all their columns); recoveries (severity
+    ``resolved``, docs/anomaly.md) are left out."""
+    return alerts.where(F.coalesce(F.col("severity"), F.lit("")) != "resolved").orderBy(
+        F.col("window_start").desc_nulls_last(), "key_kind", "key").limit(rows)
 
 
 def quality_by_suite(results: DataFrame) -> DataFrame:
