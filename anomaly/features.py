@@ -26,6 +26,9 @@ WINDOW_COLUMNS = ("key_kind", "key", "window_start", "window_end")
 FEATURES: tuple[str, ...] = ("views", "add_to_carts", "purchases", "conversion", "price_deviation",
                              "min_price_ratio", "revenue", "visitors", "bot_share")
 LOGGED: frozenset[str] = frozenset({"views", "add_to_carts", "purchases", "revenue", "visitors"})
+# Price ratios are taken as logarithms: a 90% cut (0.1) lies much further from 1 than a 20% sale (0.8).
+LOG_RATIOS: frozenset[str] = frozenset({"price_deviation", "min_price_ratio"})
+_RATIO_FLOOR = 1e-3
 _DIGITS = 9  # features are rounded so that sums in any row order give the same vector
 MIN_STD = 0.05  # std floor: a near-constant feature (paid / list is ~1) must not turn 1% into 100 sigmas
 
@@ -39,13 +42,14 @@ def key_events(silver: DataFrame, items: DataFrame, products: DataFrame, config:
     """Silver events + their item lines -> one row per (event, key), for keys product and category.
 
     Needs: ``silver`` with event_id, event_time, event_name, is_bot and the hashed visitor ids;
-    ``items`` (event_items) with event_id, product_id, category, quantity, unit_price, currency,
-    price_deviation, revenue_reporting; ``products`` (dim_products) with product_id, base_price,
+    ``items`` (event_items) with event_id, product_id, category, unit_price, currency, list_price,
+    list_currency, price_deviation, revenue_reporting; ``products`` (dim_products) with product_id, base_price,
     base_currency, is_current.
     Gives: key_kind (``product`` | ``category``), key, event_id, event_time, is_bot (null = human),
     visitor, is_view, is_cart, is_purchase, revenue (the event's purchase lines of the key, reporting
     currency), deviation_sum / deviation_lines (paid / list of its purchase lines), min_price_ratio (the
-    lowest paid / catalogue base price of its lines, same currency only; null when none).
+    lowest paid / catalogue base price of its lines: paid / list x list / base when the list price is in the
+    base currency, else paid / base when paid in the base currency; null when neither).
     Events without items have no key: they are not part of any feature.
     """
     purchase = F.col("event_name").isin(*config.purchase_events)
@@ -53,10 +57,14 @@ def key_events(silver: DataFrame, items: DataFrame, products: DataFrame, config:
         "product_id", F.col("base_price").alias("_base"), F.col("base_currency").alias("_base_currency"))
     events = silver.select(
         "event_id", "event_time", "is_bot", "event_name", visitor_column().alias("visitor"))
-    lines = items.select("event_id", "product_id", "category", "unit_price", "currency", "price_deviation",
-                         "revenue_reporting").join(base, "product_id", "left")
-    ratio = F.when((F.col("_base") > 0) & (F.col("currency") == F.col("_base_currency")),
-                   F.col("unit_price") / F.col("_base"))
+    lines = items.select("event_id", "product_id", "category", "unit_price", "currency", "list_price",
+                         "list_currency", "price_deviation", "revenue_reporting").join(base, "product_id", "left")
+    # Paid / base price: through paid / list (FX already applied by enrichment) when the list price is in the
+    # base currency, else directly when the item was paid in the base currency.
+    ratio = F.when(F.col("_base") > 0, F.coalesce(
+        F.when(F.col("list_currency") == F.col("_base_currency"),
+               F.col("price_deviation") * F.col("list_price") / F.col("_base")),
+        F.when(F.col("currency") == F.col("_base_currency"), F.col("unit_price") / F.col("_base"))))
     joined = lines.join(events, "event_id").select(
         "event_id", "event_time", "is_bot", "visitor", "event_name", "product_id",
         F.coalesce(F.col("category"), F.lit(NO_CATEGORY)).alias("category"),
@@ -130,9 +138,14 @@ class Scaler:
 
 
 def prepared(feature: str) -> Column:
-    """A feature before standardization: log1p for counts and amounts (negative amounts count as 0)."""
+    """A feature before standardization: log1p for counts and amounts (negative amounts count as 0), the
+    natural log for price ratios (at least 0.001), as is for the others."""
     column = F.col(feature).cast("double")
-    return F.log1p(F.greatest(column, F.lit(0.0))) if feature in LOGGED else column
+    if feature in LOGGED:
+        return F.log1p(F.greatest(column, F.lit(0.0)))
+    if feature in LOG_RATIOS:
+        return F.log(F.greatest(column, F.lit(_RATIO_FLOOR)))
+    return column
 
 
 def scaler_moments(features: DataFrame, names: Sequence[str] = FEATURES) -> DataFrame:
@@ -167,4 +180,6 @@ def inverse(feature: str, scaler: Scaler, z: float) -> float:
     """A standardized value back in the feature's own units (for explanations: the centre's value)."""
     index = scaler.features.index(feature)
     value = z * scaler.std[index] + scaler.mean[index]
-    return math.expm1(value) if feature in LOGGED else value
+    if feature in LOGGED:
+        return math.expm1(value)
+    return math.exp(value) if feature in LOG_RATIOS else value
