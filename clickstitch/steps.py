@@ -51,6 +51,7 @@ from metrics import (
     window_rows,
 )
 from privacy import EVENTS_DAILY_K_ANON, PII_COUNTS_COLUMN, PRIVACY_AUDIT, audit_rows, daily_events_k_anon, to_silver
+from publish import open_publisher
 from quality import (
     DETAIL_COLUMN,
     QUALITY_RESULTS,
@@ -69,7 +70,6 @@ from quality import (
     validation_frame,
 )
 from quality import EVENTS_BRONZE as QUALITY_EVENTS_BRONZE
-from publish import open_publisher
 
 log = logging.getLogger(__name__)
 
