@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from clickstitch.catalog import EVENTS_SILVER
 from clickstitch.config import ClickstitchConfig
 from clickstitch.sinks import StreamSink
-from clickstitch.steps import Frames, MetricsStep, StepContext
+from clickstitch.steps import Frames, MetricsStep, QualityResultsStep, StepContext
 from enrich import EVENT_ITEMS, reenrich_days, revenue_by_event
 from identity import current_map, event_identifiers, event_persons, refresh_profiles
 from ingest import BatchContext
@@ -59,7 +59,10 @@ def reenrich(spark: SparkSession, lake: Lakehouse, config: ClickstitchConfig, da
     # The pipeline's own step recomputes what it derives from those silver days (committed by its sink).
     sink = StreamSink(ENRICH_WRITER, batch)
     batch_context = BatchContext(f"{ENRICH_WRITER}-{batch}", datetime.now(UTC))
-    MetricsStep().run(Frames({"silver_days": days}), StepContext(spark, lake, config, sink, batch_context, hash_key))
+    step_context = StepContext(spark, lake, config, sink, batch_context, hash_key)
+    checked = MetricsStep().run(Frames({"silver_days": days}), step_context)
+    for write in QualityResultsStep().run(Frames(dict(checked.frames)), step_context).writes:
+        sink.commit(lake, write)
     identifiers = event_identifiers(lake.read(EVENTS_BRONZE, values), hash_key, config.identity)
     persons = event_persons(identifiers, current_map(lake, identifiers)).select("person_id")
     profiles = refresh_profiles(spark, lake, config.identity, hash_key, persons.where(F.col("person_id").isNotNull()),
