@@ -285,9 +285,6 @@ def _identity(args: argparse.Namespace) -> int:
     return 0
 
 
-ENRICH_WRITER = "clickstitch-enrich"
-
-
 def _lake_session(config: ClickstitchConfig):  # type: ignore[no-untyped-def]
     if not Path(config.lake.root).exists():
         raise ClickstitchError(f"no lake at {config.lake.root} (set --lake or lake.root)")
@@ -315,17 +312,14 @@ def _dims(args: argparse.Namespace) -> int:
               f"{report.changed_versions} closed, {report.dead_letters} dead letters (version {report.version})")
     days = None if args.no_reenrich else days_to_reenrich(lake, reports)
     if days is not None:
-        print(_reenrich(lake, config, days))
+        print(_reenrich(spark, lake, config, days))
     return 0
 
 
-def _reenrich(lake, config: ClickstitchConfig, days) -> str:  # type: ignore[no-untyped-def]
-    from enrich import reenrich_days
-    from lakehouse import EVENTS_BRONZE
+def _reenrich(spark, lake, config: ClickstitchConfig, days) -> str:  # type: ignore[no-untyped-def]
+    from clickstitch.reenrich import reenrich
 
-    batch = (lake.committed_batch("event_items", ENRICH_WRITER) or 0) + 1
-    result = reenrich_days(lake, EVENTS_BRONZE, days, config.enrich, ENRICH_WRITER, batch)
-    return f"event_items: re-enriched {days} ({result.rows} item rows)"
+    return str(reenrich(spark, lake, config, days))
 
 
 def _enrich(args: argparse.Namespace) -> int:
@@ -334,8 +328,8 @@ def _enrich(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.last < args.first:
         raise ClickstitchError(f"--to {args.last} is before --from {args.first}")
-    _, lake = _lake_session(config)
-    print(_reenrich(lake, config, DayRange(args.first, args.last)))
+    spark, lake = _lake_session(config)
+    print(_reenrich(spark, lake, config, DayRange(args.first, args.last)))
     return 0
 
 
@@ -389,9 +383,10 @@ def _quality(args: argparse.Namespace) -> int:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    results = lake.read(QUALITY_RESULTS)
-    latest = F.max("checked_at").over(Window.partitionBy("table"))
-    rows = results.where(F.col("checked_at") == latest).orderBy("table", "expectation").collect()
+    # Each table's latest check: the window is a column first (Spark allows no window in WHERE).
+    latest = lake.read(QUALITY_RESULTS).withColumn(
+        "latest_checked_at", F.max("checked_at").over(Window.partitionBy("table")))
+    rows = latest.where(F.col("checked_at") == F.col("latest_checked_at")).orderBy("table", "expectation").collect()
     print(f"{'table':<14} {'expectation':<28} {'action':<6} {'ok':<5} {'unexpected':>10} {'%':>7}  batch")
     for row in rows:
         percent = "-" if row["unexpected_percent"] is None else f"{row['unexpected_percent']:.2f}"

@@ -85,7 +85,15 @@ def _under_spark_submit() -> bool:
 
 
 def build_spark(config: ClickstitchConfig) -> SparkSession:
-    """Return the session for this process: reuse spark-submit's, or start a local one."""
+    """Return the session for this process: reuse spark-submit's, or start a local one.
+
+    A session already running in this process (a command called in-process by a notebook or a test) is
+    returned as it is: Spark would apply only the runtime part of this config to it, for example Delta's
+    catalog without Delta's jars.
+    """
+    existing = SparkSession.getActiveSession()
+    if existing is not None:
+        return existing
     if not _under_spark_submit():
         major = java_major_version()
         if major < MIN_JAVA_MAJOR:

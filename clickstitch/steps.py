@@ -523,6 +523,7 @@ class MetricsStep:
             sessions = build_sessions(silver, duration_seconds(config.session_gap), config.page_types,
                                       config.purchase_events)
             sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
+            sessions = sessions.persist(StorageLevel.MEMORY_AND_DISK)  # validated, then written
             # One small job that also fills the cache every window kind reads.
             watermark: datetime | None = rows.agg(F.max("event_time")).first()[0]  # type: ignore[index]
             exclude_bots = ctx.config.botdetect.exclude_bots_from_metrics
@@ -530,6 +531,7 @@ class MetricsStep:
                                      exclude_bots=exclude_bots)
             metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
                 StorageLevel.MEMORY_AND_DISK)
+            checked = _check_metrics(frames, ctx, sessions, metrics)  # a `fail` raises before either write
             written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
                        sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
             if _may_have_final_windows(span, watermark, duration_seconds(config.allowed_lateness)):
@@ -537,10 +539,22 @@ class MetricsStep:
                 published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
                 log.info("metrics: %d final windows of %s published to %s", published, span, config.topic)
             metrics.unpersist()
+            sessions.unpersist()
         finally:
             rows.unpersist()
             silver.unpersist()
-        return StepResult(rows=sum(w.rows for w in written))
+        return StepResult(checked, rows=sum(w.rows for w in written))
+
+
+def _check_metrics(frames: Frames, ctx: StepContext, sessions: DataFrame, metrics: DataFrame) -> dict[str, Any]:
+    """GX validates the recomputed sessions and windows (metrics that add up) before they are written;
+    gives the batch's quality results so far (its frames update). Warn or fail only: no row to quarantine."""
+    if not ctx.config.quality.enabled:
+        return {}
+    rows = frames.get("quality_results") or []
+    for table, frame in ((SESSIONS, sessions), (CATEGORY_METRICS, metrics)):
+        _, rows = _check(Frames({"quality_results": rows}), ctx, ctx.config.quality.suite(table.name), frame)
+    return {"quality_results": rows}
 
 
 def _may_have_final_windows(span: DayRange, watermark: datetime | None, lateness_seconds: int) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from quality.expectations import (
+    AGGREGATE_TABLES,
     BUILT_IN_EXPECTATIONS,
     DERIVED_COLUMNS,
     SUITE_TABLES,
@@ -47,13 +48,17 @@ class SuiteSettings(BaseModel):
     events_bronze: Overrides = Field(default_factory=dict)
     event_items: Overrides = Field(default_factory=dict)
     events_silver: Overrides = Field(default_factory=dict)
+    sessions: Overrides = Field(default_factory=dict)
+    category_metrics: Overrides = Field(default_factory=dict)
 
-    @field_validator("events_bronze", "event_items", "events_silver")
+    @field_validator("events_bronze", "event_items", "events_silver", "sessions", "category_metrics")
     @classmethod
     def _known_names(cls, value: Overrides, info: ValidationInfo) -> Overrides:
         table = str(info.field_name)
         built_in = BUILT_IN_EXPECTATIONS[table]
         for name, settings in value.items():
+            if table in AGGREGATE_TABLES and settings.action == "drop":
+                raise ValueError(f"{name}: {table} holds aggregates, nothing to quarantine: action warn or fail")
             if name in built_in:
                 if settings.type is not None and settings.type != built_in[name].type:
                     raise ValueError(f"{name}: a built-in expectation keeps its type ({built_in[name].type})")
@@ -71,7 +76,9 @@ class QualityConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    enabled: bool = Field(True, description="Validate bronze-bound events, event_items and silver in the pipeline.")
+    enabled: bool = Field(
+        True, description="Validate bronze-bound events, event_items, silver, sessions and category_metrics."
+    )
     suites: SuiteSettings = Field(default_factory=SuiteSettings, description="Changes and additions per table.")
     docs_max_results: int = Field(
         200, ge=1, description="Validation results kept for Data Docs (oldest pruned): bounds the site's build time."

@@ -34,12 +34,18 @@ ExpectationType = Literal[
 ]
 EXPECTATION_TYPES: tuple[str, ...] = get_args(ExpectationType)
 
-# The tables a suite can validate (suite name = table name). A later stage (metrics) adds its table
-# here with its expectations and wraps its step in ``clickstitch.steps.QualityGate``.
+# The tables a suite can validate (suite name = table name). A stage adds its table here with its
+# expectations; the step validates it before the write (``clickstitch.steps.QualityGate``, or the step itself
+# where it commits its own writes, as metrics does).
 EVENTS_BRONZE = "events_bronze"
 EVENT_ITEMS = "event_items"
 EVENTS_SILVER = "events_silver"
-SUITE_TABLES: tuple[str, ...] = (EVENTS_BRONZE, EVENT_ITEMS, EVENTS_SILVER)
+SESSIONS = "sessions"
+CATEGORY_METRICS = "category_metrics"
+SUITE_TABLES: tuple[str, ...] = (EVENTS_BRONZE, EVENT_ITEMS, EVENTS_SILVER, SESSIONS, CATEGORY_METRICS)
+# Aggregate tables: a failing row is a window or a session, not an event, so there is nothing to quarantine
+# (warn or fail only).
+AGGREGATE_TABLES: tuple[str, ...] = (SESSIONS, CATEGORY_METRICS)
 
 # Event types ingest produces (Segment's types; GA4 maps to page, screen, track).
 KNOWN_EVENT_TYPES: tuple[str, ...] = ("track", "page", "screen", "identify", "alias", "group")
@@ -107,6 +113,14 @@ DERIVED_COLUMNS: Mapping[str, Mapping[str, DerivedColumn]] = MappingProxyType({
         # Silver's scrubbed free text in one column: one regex pass per pattern, not one per column.
         "free_text": lambda b: F.concat_ws("\n", *[F.col(c) for c in SILVER_TEXT_COLUMNS]),
     }),
+    # Metrics that add up: no part counts more than its whole (<= 0 when it holds).
+    SESSIONS: MappingProxyType({
+        "counts_beyond_events": lambda b: F.greatest("page_views", "purchases") - F.col("event_count"),
+    }),
+    CATEGORY_METRICS: MappingProxyType({
+        "counts_beyond_events": lambda b: F.greatest(
+            "page_views", "product_views", "add_to_carts", "purchases", "late_events") - F.col("events"),
+    }),
 })
 
 _CURRENCIES = sorted(ISO_4217_CODES)
@@ -144,6 +158,21 @@ _BUILT_IN: tuple[Expectation, ...] = (
     _expectation("no_phone_in_free_text", EVENTS_SILVER, "expect_column_values_to_not_match_regex",
                  "no phone number left in page_url, page_referrer, page_title, search_term",
                  column="free_text", regex=PHONE_PATTERN),
+    _expectation("session_has_events", SESSIONS, "expect_column_values_to_be_between",
+                 "every session has at least one event", column="event_count", min_value=1),
+    _expectation("session_counts_within_events", SESSIONS, "expect_column_values_to_be_between",
+                 "a session's page views and purchases are at most its events", column="counts_beyond_events",
+                 max_value=0),
+    _expectation("session_duration_non_negative", SESSIONS, "expect_column_values_to_be_between",
+                 "a session ends at or after its start", column="duration_seconds", min_value=0),
+    _expectation("funnel_within_events", CATEGORY_METRICS, "expect_column_values_to_be_between",
+                 "a window's page views, product views, add-to-carts, purchases and late events are at most its "
+                 "events", column="counts_beyond_events", max_value=0),
+    _expectation("conversion_rate_in_unit_range", CATEGORY_METRICS, "expect_column_values_to_be_between",
+                 "conversion rate (purchases / events) in [0, 1]", column="conversion_rate", min_value=0, max_value=1),
+    _expectation("revenue_non_negative", CATEGORY_METRICS, "expect_column_values_to_be_between",
+                 "a window's revenue in the reporting currency is not negative", column="revenue_reporting",
+                 min_value=0),
 )
 
 BUILT_IN_EXPECTATIONS: Mapping[str, Mapping[str, Expectation]] = MappingProxyType({

@@ -391,3 +391,61 @@ def test_jsonl_and_parquet_load_the_same_versions_as_csv(spark, world, tmp_path)
         results.append(lake.read(DIM_PRICES).drop("loaded_at"))
     assert_same_rows(results[1], results[0])
     assert_same_rows(results[2], results[0])
+
+
+@pytest.mark.slow
+def test_late_fx_rates_re_enrich_items_silver_revenue_and_profiles(spark, test_config, tmp_path) -> None:
+    """A backfill without FX rates, then `clickstitch dims load --fx` in a fresh process (as users run it):
+    event_items, silver's revenue_reporting and the profiles' lifetime revenue become what they would
+    have been with the rates there from the start."""
+    import os
+    import subprocess
+    import sys
+
+    from clickstitch.catalog import EVENTS_SILVER, open_lakehouse
+    from clickstitch.drivers import run_backfill
+    from identity import CUSTOMER_PROFILES, refresh_profiles
+    from metrics import SESSIONS
+    from tests.backends import TEST_BACKEND
+
+    out = tmp_path / "gen"
+    generate(out, persons=25, days=1, seed=3)
+    config = test_config.with_overrides({"lake.root": str(tmp_path / "lake"), "landing": str(out / "landing")})
+    lake = open_lakehouse(spark, config)
+    for name in ("products", "prices"):  # the FX rates come late
+        load_dimension(lake, DIMENSIONS[name], out / "dims" / DIMS_FILES[name])
+    day = date(2026, 10, 1)
+    run_backfill(spark, lake, config, day - timedelta(days=1), day + timedelta(days=1))
+    # Purchase lines in other currencies have no reporting revenue without rates, nor have their events.
+    unconverted = lake.read(EVENT_ITEMS).where("revenue_reporting IS NULL").select("event_id").distinct()
+    unconverted = unconverted.localCheckpoint(eager=True)
+    assert unconverted.count() > 0
+    silver_revenue = lake.read(EVENTS_SILVER).join(unconverted, "event_id").select("revenue_reporting")
+    assert silver_revenue.where("revenue_reporting IS NULL").count() == unconverted.count()
+    sessions_revenue = lake.read(SESSIONS).agg(F.sum("revenue_reporting")).first()[0]
+
+    env = {**os.environ, "CLICKSTITCH_HASH_KEY": "test-only-hash-key", "CLICKSTITCH__SPARK__MASTER": "local[2]",
+           "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2", "CLICKSTITCH__LAKE__BACKEND": TEST_BACKEND,
+           "CLICKSTITCH__SPARK__LOCAL_JARS": str(TEST_BACKEND == "delta-spark").lower()}
+    loaded = subprocess.run([sys.executable, "-m", "clickstitch.cli", "dims", "load", "--lake", str(tmp_path / "lake"),
+                             "--fx", str(out / "dims" / DIMS_FILES["fx"])], env=env, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert "events_silver" in loaded.stdout and "customer_profiles" in loaded.stdout, loaded.stdout
+
+    bronze = lake.read(EVENTS_BRONZE)
+    assert_same_rows(lake.read(EVENT_ITEMS), enrich_events(lake, bronze, CONFIG))
+    assert lake.read(EVENTS_SILVER).join(unconverted, "event_id").where("revenue_reporting IS NULL").count() == 0
+    # The metrics step re-ran for the day: sessions now hold the converted revenue too.
+    silver_total = lake.read(EVENTS_SILVER).agg(F.sum("revenue_reporting")).first()[0]
+    sessions_total = lake.read(SESSIONS).agg(F.sum("revenue_reporting")).first()[0]
+    assert sessions_total > sessions_revenue and sessions_total == pytest.approx(silver_total, rel=1e-9)
+    expected_revenue = bronze.select("event_id").join(revenue_by_event(lake.read(EVENT_ITEMS)), "event_id", "left")
+    assert_same_rows(lake.read(EVENTS_SILVER).select("event_id", "revenue_reporting"), expected_revenue)
+    # The refreshed profiles equal a rebuild of every profile from the lake as it is now.
+    refreshed = lake.read(CUSTOMER_PROFILES)
+    assert refreshed.where("revenue_reporting_currency > 0").count() > 0
+    kept = refreshed.localCheckpoint(eager=True)
+    refresh_profiles(spark, lake, config.identity, config.secrets.hash_key_bytes(), None,
+                     exclude_bots=config.botdetect.exclude_bots_from_metrics)
+    assert_same_rows(kept, lake.read(CUSTOMER_PROFILES), ignore=["updated_at"])

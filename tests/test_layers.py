@@ -39,3 +39,15 @@ def test_the_scan_sees_an_upward_import(tmp_path: Path) -> None:
     planted = tmp_path / "upward.py"
     planted.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from clickstitch.config import X\n")
     assert "clickstitch.config" in _imported_modules(planted)
+
+
+def test_every_top_level_package_is_packaged() -> None:
+    """A package the wheel leaves out works in this checkout and fails wherever clickstitch is installed."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packaged = set(find_packages(str(ROOT), include=include))
+    top_level = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"}
+    assert top_level <= packaged, sorted(top_level - packaged)

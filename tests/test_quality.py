@@ -75,6 +75,20 @@ def _silver_cases(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame(rows, schema)
 
 
+def _sessions_cases(spark: SparkSession) -> DataFrame:
+    rows = [(1, 1, 0, 0.0), (0, 0, 0, 5.0), (2, 3, 0, 1.0), (1, 0, 1, -1.0), (4, 1, 1, None)]
+    return spark.createDataFrame(rows, "event_count bigint, page_views bigint, purchases bigint, "
+                                       "duration_seconds double")
+
+
+def _category_metrics_cases(spark: SparkSession) -> DataFrame:
+    rows = [(10, 2, 3, 1, 1, 0, 0.1, 5.0), (1, 0, 0, 0, 2, 0, 2.0, -1.0), (3, 0, 0, 0, 0, 4, 0.0, None),
+            (0, 0, 0, 0, 0, 0, None, 0.0)]
+    return spark.createDataFrame(rows, "events bigint, page_views bigint, product_views bigint, add_to_carts bigint, "
+                                       "purchases bigint, late_events bigint, conversion_rate double, "
+                                       "revenue_reporting double")
+
+
 # Added through the config: the types and kwargs the built-ins do not use (strict bounds, match_regex).
 EXTRA = {
     "events_silver": {
@@ -89,9 +103,10 @@ EXTRA = {
 }
 
 
-@pytest.mark.parametrize("table", ["events_bronze", "event_items", "events_silver"])
+@pytest.mark.parametrize("table", ["events_bronze", "event_items", "events_silver", "sessions", "category_metrics"])
 def test_drop_predicates_agree_with_gx_unexpected_counts(spark: SparkSession, tmp_path: Path, table: str) -> None:
-    cases = {"events_bronze": _bronze_cases, "event_items": _items_cases, "events_silver": _silver_cases}[table](spark)
+    cases = {"events_bronze": _bronze_cases, "event_items": _items_cases, "events_silver": _silver_cases,
+             "sessions": _sessions_cases, "category_metrics": _category_metrics_cases}[table](spark)
     suite = QualityConfig.model_validate({"suites": EXTRA}).suite(table)
     results = validate(tmp_path / "_quality", suite, validation_frame(cases, suite, BOUNDS), "agreement")
     gx_counts = {r.expectation.name: r.unexpected_count for r in results}
@@ -118,6 +133,8 @@ def test_drop_predicates_agree_with_gx_unexpected_counts(spark: SparkSession, tm
         ("quality:\n  suites:\n    events_silver:\n      mine: {type: expect_column_values_to_be_even, "
          "kwargs: {column: x}}\n", "quality.suites.events_silver.mine.type: Input should be"),
         ("quality:\n  docs_max_results: 0\n", "quality.docs_max_results: Input should be greater than or equal to 1"),
+        ("quality:\n  suites:\n    category_metrics:\n      funnel_within_events: {action: drop}\n",
+         "quality.suites.category_metrics: Value error, funnel_within_events: category_metrics holds aggregates"),
     ],
 )
 def test_bad_quality_config_is_one_line_naming_the_key(tmp_path: Path, yaml_text: str, said: str) -> None:
@@ -247,7 +264,10 @@ def test_fail_stops_before_the_table_then_the_fixed_replay_is_exactly_once(spark
     assert results[("events_silver", "no_email_in_free_text")] == ("warn", False, 1)
     assert results[("events_bronze", "currency_iso4217")] == ("warn", False, 1)
     assert results[("events_bronze", "item_price_non_negative")] == ("warn", False, 1)
-    assert {t for t, _ in results} == {"events_bronze", "event_items", "events_silver"}
+    assert {t for t, _ in results} == {"events_bronze", "event_items", "events_silver", "sessions", "category_metrics"}
+    # the recomputed metrics add up (validated before their write)
+    assert results[("category_metrics", "funnel_within_events")] == ("warn", True, 0)
+    assert results[("sessions", "session_counts_within_events")] == ("warn", True, 0)
     assert lake.read(QUALITY_RESULTS).select("batch_id").distinct().count() == 1
     assert lake.read(INGEST_BATCHES).count() == 1
 
@@ -262,7 +282,7 @@ def test_fail_stops_before_the_table_then_the_fixed_replay_is_exactly_once(spark
     assert index == docs_index(quality_root(config.lake.root)) and index.is_file()
     dom = render(index, wait_ms=4000)
     # GX's index is static HTML (its CDN scripts only style it): every suite's latest run is linked
-    for table in ("events_bronze", "event_items", "events_silver"):
+    for table in ("events_bronze", "event_items", "events_silver", "sessions", "category_metrics"):
         assert f"validations/{table}/quality-test-0/" in dom, table
 
 
