@@ -84,7 +84,7 @@ test-heavy: dev check-java  ## the long accuracy runs (thousands of generated pe
 
 lint: dev  ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy clickstitch lakehouse ingest enrich publish report metrics quality
+	$(VENV)/bin/mypy clickstitch lakehouse ingest enrich publish report metrics quality anomaly
 
 bench: check-java  ## benchmarks (print figures; not part of the tests)
 	$(PY) bench/bench_pipeline.py
