@@ -519,11 +519,13 @@ class MetricsStep:
             [], EVENT_ITEMS.schema)
         arrivals = lake.read(EVENTS_BRONZE, read).select("event_id", "received_time")
         rows = category_events(silver, items, arrivals, config).persist(StorageLevel.MEMORY_AND_DISK)
+        cached = [silver, rows]  # freed however the step ends (a `fail` check raises before the writes)
         try:
             sessions = build_sessions(silver, duration_seconds(config.session_gap), config.page_types,
                                       config.purchase_events)
             sessions = sessions.where(F.col("session_date").between(F.lit(span.first), F.lit(span.last)))
             sessions = sessions.persist(StorageLevel.MEMORY_AND_DISK)  # validated, then written
+            cached.append(sessions)
             # One small job that also fills the cache every window kind reads.
             watermark: datetime | None = rows.agg(F.max("event_time")).first()[0]  # type: ignore[index]
             exclude_bots = ctx.config.botdetect.exclude_bots_from_metrics
@@ -531,6 +533,7 @@ class MetricsStep:
                                      exclude_bots=exclude_bots)
             metrics = metrics.where(F.col("window_date").between(F.lit(span.first), F.lit(span.last))).persist(
                 StorageLevel.MEMORY_AND_DISK)
+            cached.append(metrics)
             checked = _check_metrics(frames, ctx, sessions, metrics)  # a `fail` raises before either write
             written = [sink.commit(lake, TableWrite.replace_days(SESSIONS, sessions, span)),
                        sink.commit(lake, TableWrite.replace_days(CATEGORY_METRICS, metrics, span))]
@@ -538,11 +541,9 @@ class MetricsStep:
                 publisher = open_publisher(lake, config.topic, config.bootstrap)
                 published = publisher.publish(final_window_records(metrics), sink.writer_id, sink.batch_number)
                 log.info("metrics: %d final windows of %s published to %s", published, span, config.topic)
-            metrics.unpersist()
-            sessions.unpersist()
         finally:
-            rows.unpersist()
-            silver.unpersist()
+            for frame in cached:
+                frame.unpersist()
         return StepResult(checked, rows=sum(w.rows for w in written))
 
 
