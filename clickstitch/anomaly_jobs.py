@@ -55,7 +55,7 @@ from anomaly import (
 from anomaly.drift import proportions
 from clickstitch.config import ClickstitchConfig
 from clickstitch.errors import ClickstitchError
-from lakehouse import Lakehouse
+from lakehouse import DayRange, Lakehouse
 from publish import open_publisher
 
 log = logging.getLogger(__name__)
@@ -104,14 +104,10 @@ def last_closed_end(history: History, config: AnomalyConfig) -> datetime:
     return floor_window(history.latest - timedelta(seconds=duration_seconds(config.lateness)), config)
 
 
-def _days(start: datetime, end: datetime) -> list[str]:
-    first, last = start.date(), (end - timedelta(microseconds=1)).date()
-    return [str(first + timedelta(days=i)) for i in range((last - first).days + 1)]
-
-
 def features_between(lake: Lakehouse, config: AnomalyConfig, start: datetime, end: datetime) -> DataFrame:
     """Raw feature rows of the windows in [start, end): reads only the days they cover."""
-    days: dict[str, Sequence[str]] = {"event_date": _days(start, end)}
+    days: dict[str, Sequence[str]] = {
+        "event_date": DayRange(start.date(), (end - timedelta(microseconds=1)).date()).days()}
     silver = lake.read("events_silver", days)
     items = lake.read("event_items", days)
     products = lake.read("dim_products")
