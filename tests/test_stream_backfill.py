@@ -166,16 +166,16 @@ def test_rerunning_a_backfill_replaces_instead_of_duplicating(spark, test_config
         assert [h["operation"] for h in history].count("WRITE") == 2, table.name
 
 
-def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports, backfilled, tmp_path) -> None:
+def test_stream_of_three_file_micro_batches_equals_backfill(spark, test_config, exports, backfilled, tmp_path) -> None:
     lake, config = lake_for(spark, test_config, tmp_path / "lake", exports / "landing",
-                            **{"stream.max_files_per_trigger": 1})
+                            **{"stream.max_files_per_trigger": 3})
     query = start_stream(spark, lake, config, available_now=True)
-    # 10 one-file micro-batches of about a minute each on 2 shared cores: 900 s leaves room.
+    # 4 micro-batches of 3 files (the process tests below take 4), a day's files split across batches.
     query.awaitTermination(900)
     assert not query.isActive, "the stream did not finish in time"
     assert query.exception() is None
     batches = lake.read(INGEST_BATCHES)
-    assert batches.count() >= 8, "several micro-batches"
+    assert batches.count() == 4, "several micro-batches"
     same_tables(lake, backfilled)
     totals = batches.groupBy().sum("input_records", "bronze_records", "dead_letters", "duplicates").first()
     expected = backfilled.read(INGEST_BATCHES).first()
@@ -190,7 +190,7 @@ def test_stream_one_file_per_trigger_equals_backfill(spark, test_config, exports
 
 
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
-    env = {**os.environ, "CLICKSTITCH__STREAM__MAX_FILES_PER_TRIGGER": "2",
+    env = {**os.environ, "CLICKSTITCH__STREAM__MAX_FILES_PER_TRIGGER": "4",  # 3 micro-batches
            "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
            "CLICKSTITCH_HASH_KEY": "test-only-hash-key",  # the key of the in-process tests (conftest)
            # The backend of this test session, with or without the jars (tests/backends.py).
