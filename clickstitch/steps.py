@@ -364,11 +364,11 @@ def _quality_bounds(ctx: StepContext) -> Bounds:
                   ctx.batch.ingested_at + timedelta(hours=ingest.max_future_skew_hours))
 
 
-def _check(frames: Frames, ctx: StepContext, suite: Suite, checked: DataFrame) -> tuple[list[ExpectationResult],
-                                                                                        list[tuple]]:
+def _check(earlier: Sequence[tuple], ctx: StepContext, suite: Suite,
+           checked: DataFrame) -> tuple[list[ExpectationResult], list[tuple]]:
     """One GX Checkpoint run over the suite's columns; raises on a failed ``fail`` expectation (before any
     write of the table, and before quality_results holds anything of the batch). Gives the results and
-    the batch's quality_results rows so far."""
+    the batch's quality_results rows so far (``earlier`` plus this suite's)."""
     root = quality_root(ctx.config.lake.root)
     # GX plans several queries per suite on the frame; cut from the batch's lineage, each is planned over a
     # small scan instead of the whole plan that made the frame (that planning, not the jobs, dominated).
@@ -381,7 +381,7 @@ def _check(frames: Frames, ctx: StepContext, suite: Suite, checked: DataFrame) -
         if not result.success:
             log.warning("batch %s: quality %s.%s (%s) failed: %s unexpected rows", ctx.batch.batch_id,
                         suite.table, result.expectation.name, result.expectation.action, result.unexpected_count)
-    rows = [*(frames.get("quality_results") or []), *result_rows(results, ctx.batch.batch_id, ctx.batch.ingested_at)]
+    rows = [*earlier, *result_rows(results, ctx.batch.batch_id, ctx.batch.ingested_at)]
     return results, rows
 
 
@@ -404,7 +404,7 @@ class QualityEventsStep:
         suite = config.suite(QUALITY_EVENTS_BRONZE)
         parsed = frames["parsed"]
         candidate = F.col("reject_reason").isNull() & ctx.sink.in_scope(F.col("event_date"))
-        results, rows = _check(frames, ctx, suite, parsed.where(candidate))
+        results, rows = _check(frames.get("quality_results") or [], ctx, suite, parsed.where(candidate))
         if not needs_quarantine(results):
             return StepResult({"quality_results": rows})
         marked = mark_drops(parsed, suite, _quality_bounds(ctx))
@@ -462,7 +462,7 @@ class QualityGate:
     def _gate(self, frames: Frames, ctx: StepContext, outcome: StepResult, write: TableWrite) -> StepResult:
         suite = ctx.config.quality.suite(self.table.name)
         checked = write.rows if self.checked is None else outcome.frames[self.checked]
-        results, rows = _check(frames, ctx, suite, checked)
+        results, rows = _check(frames.get("quality_results") or [], ctx, suite, checked)
         new_frames = {**outcome.frames, "quality_results": rows}
         if not needs_quarantine(results):
             return replace(outcome, frames=new_frames)
@@ -557,7 +557,7 @@ def _check_metrics(frames: Frames, ctx: StepContext, sessions: DataFrame, metric
         return {}
     rows = frames.get("quality_results") or []
     for table, frame in ((SESSIONS, sessions), (CATEGORY_METRICS, metrics)):
-        _, rows = _check(Frames({"quality_results": rows}), ctx, ctx.config.quality.suite(table.name), frame)
+        _, rows = _check(rows, ctx, ctx.config.quality.suite(table.name), frame)
     return {"quality_results": rows}
 
 
