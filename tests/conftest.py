@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -93,9 +94,23 @@ def lake_for(spark: SparkSession, config: ClickstitchConfig, root: Path, landing
 
 
 @pytest.fixture(scope="session")
-def backfilled(spark: SparkSession, test_config: ClickstitchConfig, exports: Path,
-               tmp_path_factory: pytest.TempPathFactory) -> Lakehouse:
-    """One backfill of ``exports`` over BACKFILL_RANGE, shared (read-only) by the stream and metrics tests."""
-    lake, config = lake_for(spark, test_config, tmp_path_factory.mktemp("backfill"), exports / "landing")
+def backfill_root(spark: SparkSession, test_config: ClickstitchConfig, exports: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The root of one backfill of ``exports`` over BACKFILL_RANGE, shared (read-only): copy it to change it."""
+    root = tmp_path_factory.mktemp("backfill")
+    lake, config = lake_for(spark, test_config, root, exports / "landing")
     run_backfill(spark, lake, config, *BACKFILL_RANGE)
-    return lake
+    return root
+
+
+@pytest.fixture(scope="session")
+def backfilled(spark: SparkSession, test_config: ClickstitchConfig, exports: Path, backfill_root: Path) -> Lakehouse:
+    """The shared backfill (read-only), for the stream and metrics tests."""
+    return lake_for(spark, test_config, backfill_root, exports / "landing", load_dims=False)[0]
+
+
+def copy_of_backfill(spark: SparkSession, config: ClickstitchConfig, backfill_root: Path, exports: Path,
+                     root: Path) -> tuple[Lakehouse, ClickstitchConfig]:
+    """A private copy of the shared backfill's lake (Delta tables copied file by file) at ``root``."""
+    shutil.copytree(backfill_root, root)
+    return lake_for(spark, config, root, exports / "landing", load_dims=False)
