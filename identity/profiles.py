@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -21,6 +22,11 @@ SILVER = "events_silver"  # by name: its spec is assembled by the orchestration 
 def profile_bucket(person_id: F.Column) -> F.Column:
     """customer_profiles partition: the first hex digit after the ``per_`` prefix (16 buckets)."""
     return F.substring(person_id, 5, 1)
+
+
+def person_bucket(person_id: str) -> str:
+    """``profile_bucket`` of one person id, in the driver."""
+    return person_id[4:5]
 
 
 def build_profiles(
@@ -102,16 +108,19 @@ def refresh_profiles(
     if person_ids is None:
         fresh = build_profiles(events, persons, mapping, exclude_bots=exclude_bots)
         return lake.replace_partitions(CUSTOMER_PROFILES, fresh, ("0", "f"), PROFILES_WRITER, batch)
-    wanted = person_ids.select("person_id").distinct().localCheckpoint(eager=True)
+    # The persons (one per profile, at most a few per event) come to the driver: their buckets are
+    # known there, and the frame of them is a local relation, not a Spark job to materialize.
+    ids = sorted({p for p in person_ids.select("person_id").toArrow().column("person_id").to_pylist() if p})
+    buckets = sorted({person_bucket(p) for p in ids} - {""})
+    if not buckets:
+        return WriteResult(CUSTOMER_PROFILES.name, False, lake.version(CUSTOMER_PROFILES), 0)
+    wanted = spark.createDataFrame(pd.DataFrame({"person_id": ids}), "person_id string")
     fresh = build_profiles(
         events,
         persons.join(wanted, on="person_id", how="left_semi"),
         mapping.join(wanted, on="person_id", how="left_semi"),
         exclude_bots=exclude_bots,
-    ).localCheckpoint(eager=True)
-    buckets = sorted(r[0] for r in wanted.select(profile_bucket(F.col("person_id"))).distinct().collect() if r[0])
-    if not buckets:
-        return WriteResult(CUSTOMER_PROFILES.name, False, lake.version(CUSTOMER_PROFILES), 0)
+    )
     low, high = buckets[0], buckets[-1]
     span = [format(n, "x") for n in range(int(low, 16), int(high, 16) + 1)]
     kept = lake.read(CUSTOMER_PROFILES, {"bucket": span}).join(wanted, on="person_id", how="left_anti")

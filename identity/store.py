@@ -11,6 +11,10 @@ batch spent more time opening and closing 256 small files per table than on thei
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -76,14 +80,17 @@ def edge_log(lake: Lakehouse) -> DataFrame:
     return lake.read(IDENTITY_EDGES).where(_is_src_copy()).drop("bucket")
 
 
-def edges_touching(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
-    """Every edge-log observation with an end in ``nodes`` (column node), once; reads only their buckets.
+def edges_touching(lake: Lakehouse, nodes: DataFrame, buckets: Sequence[str] | None = None) -> DataFrame:
+    """Every edge-log observation with an end in ``nodes`` (column node), once; reads only their buckets
+    (``buckets``, when the caller knows them, saves the Spark job that finds them).
 
     Gives: src, dst (node keys) and the edge-log columns (no bucket). Of an observation's copies, the
     one kept is the src's when the src is wanted, else the dst's (the only copy in the dst's bucket).
     """
     wanted = nodes.select("node").distinct()
-    log = lake.read(IDENTITY_EDGES, {"bucket": buckets_of(wanted, node_hash(F.col("node")))})
+    if buckets is None:
+        buckets = buckets_of(wanted, node_hash(F.col("node")))
+    log = lake.read(IDENTITY_EDGES, {"bucket": buckets})
     ids = node_identifiers(wanted)
 
     def flags(end: str) -> DataFrame:  # joined on type and hash: no node key is built for every log row
@@ -106,6 +113,47 @@ def edges_touching(lake: Lakehouse, nodes: DataFrame) -> DataFrame:
     )
 
 
+def node_buckets(nodes: Collection[str]) -> list[str]:
+    """The buckets of some node keys (``type:hash``), computed in the driver."""
+    return sorted({node.split(":", 1)[1][:1] for node in nodes})
+
+
+def _node_keys(types: pa.ChunkedArray, hashes: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(types, hashes, ":")
+
+
+def neighbours_in_driver(lake: Lakehouse, nodes: Collection[str]) -> set[str]:
+    """Every node that shares an edge-log observation with one of ``nodes`` (they included, when seen).
+
+    For a batch's few thousand nodes: reads their buckets' rows with an end among them as Arrow in the
+    driver (no Spark job; edges_touching is the distributed read).
+    """
+    if not nodes:
+        return set()
+    hashes = {node.split(":", 1)[1] for node in nodes}
+    rows = lake.read_arrow(IDENTITY_EDGES, ["src_type", "src_hash", "dst_type", "dst_hash"],
+                           {"bucket": node_buckets(nodes)}, {"src_hash": hashes, "dst_hash": hashes})
+    src = _node_keys(rows["src_type"], rows["src_hash"])
+    dst = _node_keys(rows["dst_type"], rows["dst_hash"])
+    wanted = pa.array(list(nodes), pa.string())
+    touching = pc.or_(pc.is_in(src, value_set=wanted), pc.is_in(dst, value_set=wanted))
+    return set(pc.filter(src, touching).to_pylist()) | set(pc.filter(dst, touching).to_pylist())
+
+
+def components_in_driver(lake: Lakehouse, nodes: Collection[str]) -> dict[str, str]:
+    """node -> current component_id, for the nodes of ``nodes`` identity_map has (Arrow reads, no Spark job)."""
+    if not nodes:
+        return {}
+    rows = lake.read_arrow(IDENTITY_MAP, ["identifier_type", "identifier_hash", "component_id", "map_version"],
+                           {"bucket": node_buckets(nodes)},
+                           {"identifier_hash": {node.split(":", 1)[1] for node in nodes}})
+    keyed = rows.append_column("node", _node_keys(rows["identifier_type"], rows["identifier_hash"]))
+    keyed = keyed.filter(pc.is_in(keyed["node"], value_set=pa.array(list(nodes), pa.string())))
+    # The current row of an identifier is its highest map_version (as latest_assignments).
+    latest = keyed.sort_by("map_version").to_pydict()
+    return dict(zip(latest["node"], latest["component_id"], strict=True))
+
+
 def latest_assignments(map_log: DataFrame) -> DataFrame:
     """The current row (highest map_version) of each identifier in an identity_map log."""
     return (
@@ -115,15 +163,19 @@ def latest_assignments(map_log: DataFrame) -> DataFrame:
     )
 
 
-def current_map(lake: Lakehouse, identifiers: DataFrame | None = None) -> DataFrame:
+def current_map(
+    lake: Lakehouse, identifiers: DataFrame | None = None, buckets: Sequence[str] | None = None
+) -> DataFrame:
     """Current identity_map rows, optionally only of the given (identifier_type, identifier_hash).
 
-    With identifiers, only their buckets are read.
+    With identifiers, only their buckets are read (``buckets``, when the caller knows them).
     """
     if identifiers is None:
         return latest_assignments(lake.read(IDENTITY_MAP))
     wanted = identifiers.select(*_ID).distinct()
-    log = lake.read(IDENTITY_MAP, {"bucket": buckets_of(wanted, F.col("identifier_hash"))})
+    if buckets is None:
+        buckets = buckets_of(wanted, F.col("identifier_hash"))
+    log = lake.read(IDENTITY_MAP, {"bucket": buckets})
     return latest_assignments(log.join(F.broadcast(wanted), on=_ID, how="left_semi"))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import pyarrow as pa
 from pyspark.sql import DataFrame
 
 from lakehouse.registry import TableSpec
@@ -47,6 +48,14 @@ class DeltaBackend(Protocol):
     def ensure(self, spec: TableSpec) -> None: ...
 
     def read(self, spec: TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame: ...
+
+    def read_arrow(
+        self,
+        spec: TableSpec,
+        columns: Sequence[str],
+        partitions: dict[str, Sequence[str]] | None = None,
+        any_in: Mapping[str, Collection[str]] | None = None,
+    ) -> pa.Table: ...
 
     def committed_batch(self, spec: TableSpec, writer_id: str) -> int | None: ...
 

@@ -15,13 +15,16 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import reduce
+from operator import or_
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction
 from deltalake.transaction import AddAction, RemoveAction
@@ -79,6 +82,21 @@ class DeltaRsBackend:
             keep = [k and (v is not None and str(v) in wanted) for k, v in zip(keep, found, strict=True)]
         paths = [p for p, k in zip(actions.column("path").to_pylist(), keep, strict=True) if k]
         return self.read_files(spec, paths)
+
+    def read_arrow(
+        self,
+        spec: TableSpec,
+        columns: Sequence[str],
+        partitions: dict[str, Sequence[str]] | None = None,
+        any_in: Mapping[str, Collection[str]] | None = None,
+    ) -> pa.Table:
+        """Some columns of the rows whose value in one of ``any_in``'s columns is in its set, read by
+        delta-rs and pyarrow in the driver: no Spark job, for the small lookups a batch makes."""
+        if any(not values for values in (partitions or {}).values()):
+            return _arrow_schema(spec).empty_table().select(list(columns))
+        pruned = [(column, "in", [str(v) for v in values]) for column, values in (partitions or {}).items()]
+        dataset = self._table(spec).to_pyarrow_dataset(file_pruning_predicate=pruned or None)
+        return dataset.to_table(columns=list(columns), filter=_any_in(any_in))
 
     def read_files(self, spec: TableSpec, paths: Sequence[str]) -> DataFrame:
         """The rows of some of the table's data files (paths relative to the table, as in the log)."""
@@ -241,3 +259,11 @@ def _commit(entry: dict[str, Any]) -> Commit:
         operation=str(entry.get("operation", "")),
         parameters=parameters,
     )
+
+
+def _any_in(any_in: Mapping[str, Collection[str]] | None) -> ds.Expression | None:
+    """Rows whose value in any of the columns is in that column's set (None: every row)."""
+    if not any_in:
+        return None
+    tests = [ds.field(column).isin(pa.array(list(values), pa.string())) for column, values in any_in.items()]
+    return reduce(or_, tests)

@@ -12,11 +12,14 @@ action, the same one delta-rs writes and reads). Row counts come from the commit
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import reduce
+from operator import or_
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, DataFrameWriter, Row, SparkSession
 from pyspark.sql import functions as F
@@ -134,6 +137,20 @@ class DeltaSparkBackend:
         for column, values in (partitions or {}).items():
             df = df.where(F.col(column).cast("string").isin([str(v) for v in values]))
         return df.select(*spec.schema.fieldNames())
+
+    def read_arrow(
+        self,
+        spec: TableSpec,
+        columns: Sequence[str],
+        partitions: dict[str, Sequence[str]] | None = None,
+        any_in: Mapping[str, Collection[str]] | None = None,
+    ) -> pa.Table:
+        """Some columns of the rows whose value in one of ``any_in``'s columns is in its set, brought to
+        the driver as Arrow (one Spark job)."""
+        df = self.read(spec, partitions)
+        if any_in:
+            df = df.where(reduce(or_, [F.col(c).isin(list(values)) for c, values in any_in.items()]))
+        return df.select(*columns).toArrow()
 
     def committed_batch(self, spec: TableSpec, writer_id: str) -> int | None:
         """The writer's last transaction version in the table's log (Delta's ``txn`` action).

@@ -8,9 +8,10 @@ known by name to every command without any import having registered them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.backend import Commit, DeltaBackend, TableInfo, WriteResult
@@ -42,6 +43,17 @@ class Lakehouse:
 
     def read(self, table: str | TableSpec, partitions: dict[str, Sequence[str]] | None = None) -> DataFrame:
         return self.backend.read(self.spec(table), partitions)
+
+    def read_arrow(
+        self,
+        table: str | TableSpec,
+        columns: Sequence[str],
+        partitions: dict[str, Sequence[str]] | None = None,
+        any_in: Mapping[str, Collection[str]] | None = None,
+    ) -> pa.Table:
+        """Some columns of a table's rows in the driver: those whose value in one of ``any_in``'s columns
+        is in its set (every row without it), in the given partitions. For small lookups only."""
+        return self.backend.read_arrow(self.spec(table), columns, partitions, any_in)
 
     def committed_batch(self, table: str | TableSpec, writer_id: str) -> int | None:
         return self.backend.committed_batch(self.spec(table), writer_id)

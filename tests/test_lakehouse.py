@@ -61,6 +61,19 @@ def test_forcing_delta_spark_without_jars_is_a_clear_error(
         open_lakehouse(spark, test_config.with_overrides({"lake.root": str(lake_root), "lake.backend": "delta-spark"}))
 
 
+def test_read_arrow_reads_the_rows_any_column_matches_in_the_given_partitions(spark: SparkSession,
+                                                                           lake: Lakehouse) -> None:
+    lake.append(EVENTS_BRONZE, events(spark, [("e1", "2026-10-01", "a"), ("e2", "2026-10-01", "b"),
+                                              ("e3", "2026-10-02", "a"), ("e4", "2026-10-01", "c")]), "w", 0)
+    rows = lake.read_arrow(EVENTS_BRONZE, ["event_id", "anonymous_id"], {"event_date": ["2026-10-01"]},
+                           {"anonymous_id": {"a"}, "event_id": {"e2"}})
+    assert sorted(rows.to_pylist(), key=lambda r: r["event_id"]) == [
+        {"event_id": "e1", "anonymous_id": "a"}, {"event_id": "e2", "anonymous_id": "b"}]
+    assert sorted(lake.read_arrow(EVENTS_BRONZE, ["event_id"]).column("event_id").to_pylist()) == [
+        "e1", "e2", "e3", "e4"]
+    assert lake.read_arrow(EVENTS_BRONZE, ["event_id"], {"event_date": []}).num_rows == 0
+
+
 def test_append_is_exactly_once_per_writer_and_batch(spark: SparkSession, lake: Lakehouse, lake_root: Path) -> None:
     batch0 = events(spark, [("e1", "2026-10-01", "a"), ("e2", "2026-10-02", "b")])
     first = lake.append(EVENTS_BRONZE, batch0, "writer", 0)
