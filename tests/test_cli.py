@@ -83,8 +83,11 @@ def _clickstitch(*argv: str, env: dict[str, str] | None = None) -> subprocess.Co
                           text=True, check=False, timeout=600)
 
 
+# delta-rs session only (CI time: four fresh processes on delta-spark took 14 min of a 90-minute budget).
+# On delta-spark, the spark-submit test runs the pipeline's jobs, the Kafka test a killed and restarted
+# stream, test_deltaspark.py SQL over the tables with their history, and the backend tests the delete
+# and vacuum that `forget` is built on.
 @pytest.mark.slow
-@pytest.mark.backends
 def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(tmp_path: Path) -> None:
     """As a user runs it: `demo` builds a lake; fresh `tables`, `sql` and `forget` processes see all of it."""
     demo_dir = tmp_path / "demo"

@@ -78,8 +78,8 @@ def same_tables(actual: Lakehouse, expected: Lakehouse) -> None:
     assert stitched_persons(spark, actual) == stitched_persons(spark, expected)
 
 
-# delta-rs session only: on delta-spark, a backfill's accounting is checked by the spark-submit test and
-# the demo test (the checks here are of the transform, which is the same on both backends; CI time).
+# delta-rs session only: on delta-spark, the spark-submit test checks a backfill's accounting (the checks
+# here are of the transform, which is the same on both backends; CI time).
 def test_backfill_accounts_for_every_line(backfilled: Lakehouse, exports: Path) -> None:
     report = frozen_rows(backfilled.read(INGEST_BATCHES).drop("started_at", "finished_at", "batch_id"))
     assert len(report) == 1
@@ -276,8 +276,8 @@ def test_crash_then_sigterm_then_kill_then_restart_is_exactly_once(exports, back
     _restart_and_compare(spark, test_config, exports, lake_dir, backfilled)
 
 
-# delta-rs session only: on delta-spark, the demo test's fresh `forget` process covers the same sweep of
-# every table (CI time).
+# delta-rs session only (CI time): the sweep is the same code on both backends; on delta-spark the backend
+# tests cover the delete and vacuum it is built on (tests/test_lakehouse.py).
 def test_forget_erases_a_person_from_every_pipeline_table(spark, test_config, exports, backfill_root,
                                                            tmp_path) -> None:
     lake, config = copy_of_backfill(spark, test_config, backfill_root, exports, tmp_path / "lake")
