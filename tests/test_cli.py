@@ -83,7 +83,7 @@ def _clickstitch(*argv: str, env: dict[str, str] | None = None) -> subprocess.Co
                           text=True, check=False, timeout=600)
 
 
-# delta-rs session only (CI time: four fresh processes on delta-spark took 14 min of a 90-minute budget).
+# delta-rs session only (CI time: on delta-spark its four fresh processes took about 19 minutes).
 # On delta-spark, the spark-submit test runs the pipeline's jobs, the Kafka test a killed and restarted
 # stream, test_deltaspark.py SQL over the tables with their history, and the backend tests the delete
 # and vacuum that `forget` is built on.
