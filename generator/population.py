@@ -128,14 +128,26 @@ def random_ip(rng: random.Random, first_octets: tuple[int, ...]) -> str:
     return f"{rng.choice(first_octets)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
 
 
-def _phone(rng: random.Random, country: str) -> tuple[str, str]:
-    """(E.164, local written form) inside ranges that phonenumbers accepts as valid."""
+# More UK ranges that phonenumbers accepts, for populations that use up the three above (about 3,000 numbers).
+WIDE_GB_AREAS = (("20", "7946"), ("113", "496"), ("114", "496"), ("116", "496"), ("117", "496"), ("118", "496"),
+                 ("121", "496"), ("131", "496"), ("141", "496"), ("151", "496"), ("161", "496"), ("191", "498"))
+
+
+def _phone(rng: random.Random, country: str, wide: bool = False) -> tuple[str, str]:
+    """(E.164, local written form) inside ranges that phonenumbers accepts as valid.
+
+    ``wide`` draws from larger ranges; only the collision retry asks for it, so small populations keep
+    the numbers they always had."""
     if country in ("US", "CA"):
         npa = rng.choice((415, 212, 312, 617, 206, 512) if country == "US" else (416, 604, 514, 403))
         line = rng.randint(100, 9999)
         style = rng.randrange(3)
         local = (f"({npa}) 555-{line:04d}", f"{npa}-555-{line:04d}", f"{npa}.555.{line:04d}")[style]
         return f"+1{npa}555{line:04d}", local
+    if country == "GB" and wide:
+        area, exchange = rng.choice(WIDE_GB_AREAS)
+        tail = rng.randint(0, 9999)
+        return f"+44{area}{exchange}{tail:04d}", f"0{area} {exchange} {tail:04d}"
     if country == "GB":
         area, prefix = rng.choice((("20", "7946 0"), ("113", "496 0"), ("161", "496 0")))
         tail = rng.randint(0, 999)
@@ -187,8 +199,10 @@ def build_population(rng: random.Random, persons: int, start_us: int, end_us: in
             email = f"{base}{rng.randint(1, 999)}@{rng.choice(EMAIL_DOMAINS)}"
         used_emails.add(email)
         e164, local = _phone(rng, country.code)
-        while e164 in used_phones:
-            e164, local = _phone(rng, country.code)
+        retries = 0
+        while e164 in used_phones:  # past 20 retries the narrow ranges are nearly used up: widen them
+            retries += 1
+            e164, local = _phone(rng, country.code, wide=retries > 20)
         used_phones.add(e164)
         has_account = rng.random() < 0.3
         # Without an account, some persons subscribe to the newsletter (an identify with their email).
