@@ -14,6 +14,8 @@ MVN_COPY  := $(MVN) -q -B dependency:copy-dependencies -DincludeScope=runtime
 # Already in pyspark's own jars/ folder: not copied again.
 PYSPARK_SHIPS := hadoop-client-api,hadoop-client-runtime,log4j-api,log4j-core,log4j-slf4j2-impl,scala-library,$\
 	scala-parallel-collections_2.13,slf4j-api,snappy-java,lz4-java,jsr305,spark-tags_2.13
+# Where tests keep what a reviewer looks at (the dashboard and Data Docs screenshots); never committed.
+export CLICKSTITCH_TEST_ARTIFACTS ?= $(CURDIR)/test-artifacts
 # The tests that also run in a delta-spark session (with the jars), after the default delta-rs session.
 DELTASPARK_TESTS := -m "(backends or jars) and not heavy"
 

@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "is no model")
     _common(status, landing=False)
 
-    tables = commands.add_parser("tables", help="each table with version, row count and last commit")
+    tables = commands.add_parser("tables", help="each table with version, row count and last commit; the SQL views")
     tables.add_argument("--history", metavar="TABLE", help="show the commit history of one table")
     _common(tables, landing=False)
     return parser
@@ -348,6 +348,11 @@ def _tables(args: argparse.Namespace) -> int:
         return 0
     spark, lake = _session(config)
     _print_tables(lake)
+    from sql import view_summaries
+
+    print(f"\n{'view (sql/, for clickstitch sql)':<34} what it shows")
+    for name, summary in view_summaries().items():
+        print(f"{name:<34} {summary}")
     return 0
 
 

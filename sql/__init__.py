@@ -23,6 +23,15 @@ def view_statements() -> dict[str, str]:
     return {f.name.removesuffix(".sql"): f.read_text(encoding="utf-8") for f in files}
 
 
+def view_summaries() -> dict[str, str]:
+    """View name -> the first line of its file's header comment (what the view shows)."""
+    summaries = {}
+    for name, statement in view_statements().items():
+        first = next((line for line in statement.splitlines() if line.startswith("--")), "-- ")
+        summaries[name] = first.removeprefix("--").strip().removeprefix(f"{name}:").strip()
+    return summaries
+
+
 def register_views(spark: SparkSession, lake: Lakehouse) -> list[str]:
     """Temp views for every table that exists, then the SQL views whose inputs exist."""
     names = []

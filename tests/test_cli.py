@@ -100,9 +100,12 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
 
     tables = _clickstitch("tables", "--lake", lake)
     assert tables.returncode == 0, tables.stderr[-3000:]
-    listed = {line.split()[0]: line for line in tables.stdout.splitlines()[1:] if line.strip()}
+    table_part, view_part = tables.stdout.strip().split("\n\n")
+    listed = {line.split()[0]: line for line in table_part.splitlines()[1:]}
     assert set(listed) == set(CATALOG.names)
     assert not [name for name, line in listed.items() if "not created yet" in line]
+    views = {line.split()[0]: line for line in view_part.splitlines()[1:]}
+    assert set(views) == set(view_statements()) and all(len(line.split()) > 3 for line in views.values()), view_part
     history = _clickstitch("tables", "--lake", lake, "--history", "events_bronze")
     assert history.returncode == 0, history.stderr[-3000:]
     assert "WRITE" in history.stdout and "clickstitch-backfill" in history.stdout
@@ -142,13 +145,15 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
     person, email, raw_ids = _a_person_with_email(demo_dir / "truth" / "identifiers.csv")
     key = (demo_dir / "hash.key").read_text().strip().encode()
     hashes = [keyed_hash(v.strip(), key) for v in raw_ids] + [keyed_hash(normalize_email(email), key)]
-    assert any(v.lower() in parquet_text(demo_dir / "lake" / "events_bronze") for v in raw_ids), person
+    bronze_text = parquet_text(demo_dir / "lake" / "events_bronze")
+    assert any(v.lower() in bronze_text for v in raw_ids) and email.lower() in bronze_text, person
     assert any(h in parquet_text(demo_dir / "lake" / "identity_map") for h in hashes), person
     erased = _clickstitch("forget", "--lake", lake, "--identifier", f"email:{email}", env=key_env)
     assert erased.returncode == 0, erased.stderr[-3000:]
     swept = {line.split()[0] for line in erased.stdout.splitlines() if "rows removed" in line
              and not line.startswith("total")}
-    person_tables = {"events_bronze", "events_silver", "identity_edges", "identity_map", "customer_profiles"}
+    person_tables = {"events_bronze", "events_silver", "event_items", "identity_edges", "identity_map",
+                     "customer_profiles"}
     assert person_tables <= swept, erased.stdout
     receipt = _clickstitch("sql", "--lake", lake, "SELECT person_ids FROM forget_receipts", env=key_env)
     person_ids = [p for p in receipt.stdout.replace("[", " ").replace("]", " ").replace("|", " ").split()
@@ -158,7 +163,7 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
         if name == "forget_receipts":  # the receipt names the erased person ids, nothing else of them
             continue
         text = parquet_text(demo_dir / "lake" / name)
-        assert not [v for v in raw_ids + hashes + person_ids if v.lower() in text], name
+        assert not [v for v in [email, *raw_ids, *hashes, *person_ids] if v.lower() in text], name
 
 
 def _user_lines(stderr: str) -> list[str]:

@@ -24,9 +24,13 @@ from botdetect.tables import BOT_SESSIONS
 from clickstitch.catalog import EVENTS_SILVER
 from clickstitch.drivers import run_backfill, start_stream
 from clickstitch.faults import CRASH_ENV, CRASH_EXIT_CODE
+from clickstitch.pipeline import FileSource, run_batch
+from clickstitch.sinks import StreamSink
 from enrich import EVENT_ITEMS
 from identity.store import current_map
 from identity.tables import CUSTOMER_PROFILES
+from ingest import to_landing_files
+from ingest.landing import landing_uri
 from lakehouse import DEAD_LETTER, EVENTS_BRONZE, INGEST_BATCHES, Lakehouse
 from metrics import CATEGORY_METRICS, SESSIONS
 from privacy import forget, keyed_hash
@@ -191,6 +195,40 @@ def test_stream_of_three_file_micro_batches_equals_backfill(spark, test_config, 
     assert "Overwrite" in silver_modes, silver_modes
 
 
+def test_a_late_event_in_a_later_micro_batch_updates_its_window_as_the_backfill_does(spark, test_config, exports,
+                                                                                     tmp_path) -> None:
+    """Two micro-batches: two on-time product views of 11:00-11:05, then one of 11:02 received at 13:00."""
+    template = next(json.loads(line) for path in sorted((exports / "landing" / "segment").rglob("*.jsonl"))
+                    for line in path.read_text().splitlines() if '"Product Viewed"' in line)
+
+    def view(message_id: str, at: str, received: str) -> str:
+        fields = {"messageId": message_id, "timestamp": f"2026-10-01T{at}Z", "originalTimestamp": f"2026-10-01T{at}Z",
+                  "sentAt": f"2026-10-01T{at}Z", "receivedAt": f"2026-10-01T{received}Z"}
+        return json.dumps({**template, **fields}) + "\n"
+
+    landing = tmp_path / "landing"
+    day = landing / "segment" / "2026-10-01"
+    day.mkdir(parents=True)
+    (day / "late_000.jsonl").write_text(view("late-1", "11:00:10", "11:00:11") + view("late-2", "11:01:30", "11:01:31"))
+    (day / "late_001.jsonl").write_text(view("late-3", "11:02:00", "13:00:00"))
+    files = to_landing_files([(landing_uri(p), p.stat().st_size) for p in sorted(day.iterdir())], landing)
+    lake, config = lake_for(spark, test_config, tmp_path / "stream", landing)
+
+    def window_of_11(lake: Lakehouse) -> list[tuple]:
+        return [tuple(r) for r in lake.read(CATEGORY_METRICS).where(
+            (F.col("window_kind") == "tumbling_5m") & (F.col("window_start") == "2026-10-01 11:00:00")
+        ).select("events", "product_views", "late_events").collect()]
+
+    run_batch(spark, lake, config, FileSource((files[0],)), StreamSink("late-test", 0))
+    assert window_of_11(lake) == [(2, 2, 0)]
+    run_batch(spark, lake, config, FileSource((files[1],)), StreamSink("late-test", 1))
+    assert window_of_11(lake) == [(3, 3, 1)]
+    backfill, backfill_config = lake_for(spark, test_config, tmp_path / "backfill", landing)
+    run_backfill(spark, backfill, backfill_config, RANGE[0], RANGE[1])
+    for table in (CATEGORY_METRICS, SESSIONS, EVENTS_SILVER):
+        assert_same_rows(lake.read(table), backfill.read(table), ignore=VOLATILE[table.name])
+
+
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "CLICKSTITCH__STREAM__MAX_FILES_PER_TRIGGER": "4",  # 3 micro-batches
            "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
@@ -286,20 +324,28 @@ def test_forget_erases_a_person_from_every_pipeline_table(spark, test_config, ex
     ids_of: dict[str, list[tuple[str, str]]] = {}
     for row in identifiers:
         ids_of.setdefault(row["person_id"], []).append((row["identifier_type"], row["identifier_value"]))
+    # A person with a login and items: event_items holds no identifier, only the person's event ids.
+    bronze = lake.read(EVENTS_BRONZE)
+    with_items = bronze.join(lake.read(EVENT_ITEMS).select("event_id").distinct(), "event_id")
+    ids_with_items = {r[0] for r in with_items.select("user_id").distinct().collect()}
     person, ids = next((p, ids) for p, ids in sorted(ids_of.items()) if not p.startswith("bot:") and p != "shared"
-                       and {"email", "user_id", "anonymous_id"} <= {t for t, _ in ids})
+                       and {"email", "user_id", "anonymous_id"} <= {t for t, _ in ids}
+                       and ids_with_items & {v for t, v in ids if t == "user_id"})
     email = next(v for t, v in ids if t == "email")
     raw_ids = [v for t, v in ids if t in ("anonymous_id", "user_id", "device_id")]
     key = test_config.secrets.hash_key.get_secret_value().encode()
     hashes = [keyed_hash(v.strip(), key) for v in raw_ids] + [keyed_hash(normalize_email(email), key)]
-    assert lake.read(EVENTS_BRONZE).where(F.col("user_id").isin(raw_ids)).count() > 0, person
+    events = [r[0] for r in bronze.where(F.col("user_id").isin(raw_ids) | F.col("anonymous_id").isin(raw_ids))
+              .select("event_id").collect()]
+    assert lake.read(EVENT_ITEMS).where(F.col("event_id").isin(events)).count() > 0, person
 
     receipt = forget(spark, lake, f"email:{email}", config.privacy, key)
 
-    assert receipt.person_ids and receipt.total_rows_removed > 0
+    assert receipt.person_ids and receipt.total_rows_removed > 0 and receipt.rows_removed[EVENT_ITEMS.name] > 0
+    assert lake.read(EVENT_ITEMS).where(F.col("event_id").isin(events)).count() == 0
     for table in lake.catalog:
         if not lake.exists(table) or table.name == FORGET_RECEIPTS.name:  # the receipt names the person id
             continue
         text = parquet_text(tmp_path / "lake" / table.name)
-        assert not [v for v in raw_ids + hashes + list(receipt.person_ids) if v.lower() in text], table.name
+        assert not [v for v in [email, *raw_ids, *hashes, *receipt.person_ids] if v.lower() in text], table.name
     assert lake.read(EVENTS_BRONZE).count() > 0 and lake.read(CUSTOMER_PROFILES).count() > 0
