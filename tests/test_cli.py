@@ -10,12 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from deltalake import DeltaTable
 
 from clickstitch.catalog import CATALOG
 from clickstitch.cli import main
 from clickstitch.config import HASH_KEY_ENV
 from privacy import keyed_hash
 from privacy.hashing import normalize_email
+from quality import docs_index, quality_root
+from quality.expectations import SUITE_TABLES
 from sql import view_statements
 from tests.backends import TEST_BACKEND
 from tests.browser import keep_artifact, render
@@ -130,6 +133,12 @@ def test_demo_then_every_command_sees_every_table_and_forget_erases_everywhere(t
     unknown = _clickstitch("tables", "--lake", lake, "-q", "--history", "no_such_table")
     assert unknown.returncode == 2 and _user_lines(unknown.stderr)[0].startswith(
         "clickstitch: error: unknown table 'no_such_table'"), unknown.stderr[-3000:]
+
+    # Data quality ran on every gated table, and the demo built GX's Data Docs under the lake.
+    checked = {row["table"] for row in DeltaTable(demo_dir / "lake" / "quality_results").to_pyarrow_table(
+        columns=["table"]).to_pylist()}
+    assert checked == set(SUITE_TABLES), checked
+    assert docs_index(quality_root(demo_dir / "lake")).is_file()
 
     report = _clickstitch("report", "--lake", lake, "--out", str(tmp_path / "report.html"))
     assert report.returncode == 0 and "report written to" in report.stdout, report.stderr[-3000:]
