@@ -5,7 +5,10 @@ replay after a config fix exactly-once), quality_results, the CLI and Data Docs 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,7 +27,6 @@ from quality import (
     BUILT_IN_EXPECTATIONS,
     QUALITY_RESULTS,
     Bounds,
-    ExpectationFailedError,
     QualityConfig,
     build_docs,
     docs_index,
@@ -34,6 +36,7 @@ from quality import (
     validation_frame,
     with_derived,
 )
+from tests.backends import TEST_BACKEND
 from tests.browser import render
 
 BOUNDS = Bounds(datetime(2000, 1, 1), datetime(2026, 12, 1))
@@ -241,25 +244,47 @@ def test_drop_quarantines_rows_with_reasons_and_keeps_the_accounting(spark, test
     assert "quality_events" in steps and "quality_results" in steps
 
 
-def test_fail_stops_before_the_table_then_the_fixed_replay_is_exactly_once(spark, test_config, tmp_path,
-                                                                            capsys) -> None:
-    lake, config, source = _lake(spark, test_config, tmp_path,
-                                 {"events_silver": {"no_email_in_free_text": {"action": "fail"}}})
-    sink = StreamSink("quality-test", 0)
-    with pytest.raises(ExpectationFailedError) as failed:
-        run_batch(spark, lake, config, source, sink)
-    message = str(failed.value)
-    assert "\n" not in message and "'no_email_in_free_text'" in message and "events_silver" in message
-    assert "1 unexpected rows" in message and "jane" not in message
+def _stream_process(landing: Path, lake: Path, config_file: Path) -> subprocess.CompletedProcess:
+    """``clickstitch stream --available-now`` in a fresh process, as a user starts it."""
+    env = {**os.environ, "CLICKSTITCH__SPARK__MASTER": "local[2]", "CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "2",
+           "CLICKSTITCH_HASH_KEY": "test-only-hash-key", "CLICKSTITCH__LAKE__BACKEND": TEST_BACKEND,
+           "CLICKSTITCH__SPARK__LOCAL_JARS": str(TEST_BACKEND == "delta-spark").lower()}
+    command = [sys.executable, "-m", "clickstitch.cli", "stream", "--available-now", "--config", str(config_file),
+               "--input", str(landing), "--lake", str(lake), "-q"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_a_stream_stopped_by_fail_restarts_from_its_checkpoint_exactly_once_after_the_fix(
+        spark, test_config, tmp_path, capsys) -> None:
+    landing = _hostile_landing(tmp_path)
+    settings = tmp_path / "clickstitch.yaml"
+    common = ("stream:\n  writer_id: quality-test\n"
+              "privacy:\n  field_policies:\n    page_title: keep\n")  # the "custom field" that keeps the e-mail
+    settings.write_text(common + "quality:\n  suites:\n    events_silver:\n      no_email_in_free_text:\n"
+                        "        action: fail\n")
+    config = test_config.with_overrides({"lake.root": str(tmp_path / "lake"), "landing": str(landing)})
+    lake = open_lakehouse(spark, config)
+
+    failed = _stream_process(landing, tmp_path / "lake", settings)
+    assert failed.returncode == 2, failed.stderr[-3000:]
+    said = [line for line in failed.stderr.splitlines() if line.startswith("clickstitch:")]
+    assert len(said) == 1 and "'no_email_in_free_text'" in said[0] and "events_silver" in said[0], failed.stderr
+    assert "1 unexpected rows" in said[0] and "jane" not in failed.stderr and "Traceback" not in failed.stderr
     # committed before the failing table: bronze (and identity, event_items); nothing from silver on
     assert lake.read(EVENTS_BRONZE).count() == 3
     for table in (EVENTS_SILVER, QUALITY_RESULTS, INGEST_BATCHES):
         assert lake.read(table).count() == 0, table.name
 
-    warned = config.with_overrides({"quality.suites": {"events_silver": {"no_email_in_free_text": {"action": "warn"}}}})
-    report = run_batch(spark, lake, warned, source, sink)  # the same micro-batch, replayed after the fix
-    assert report.balanced() and report.bronze_records == 3 and report.dead_letters == 0
+    # The fix: the check warns. The restart replays the same micro-batch from the stream's checkpoint.
+    settings.write_text(common + "quality:\n  suites:\n    events_silver:\n      no_email_in_free_text:\n"
+                        "        action: warn\n")
+    restarted = _stream_process(landing, tmp_path / "lake", settings)
+    assert restarted.returncode == 0, restarted.stderr[-3000:]
     assert lake.read(EVENTS_BRONZE).count() == 3 and lake.read(EVENTS_SILVER).count() == 3
+    assert lake.read(EVENTS_SILVER).select("event_id").distinct().count() == 3
+    batches = lake.read(INGEST_BATCHES).collect()
+    assert len(batches) == 1 and batches[0]["bronze_records"] == 3 and batches[0]["dead_letters"] == 0
+    assert batches[0]["batch_id"].startswith("quality-test")
     results = _results(lake)
     assert results[("events_silver", "no_email_in_free_text")] == ("warn", False, 1)
     assert results[("events_bronze", "currency_iso4217")] == ("warn", False, 1)
@@ -269,7 +294,6 @@ def test_fail_stops_before_the_table_then_the_fixed_replay_is_exactly_once(spark
     assert results[("category_metrics", "funnel_within_events")] == ("warn", True, 0)
     assert results[("sessions", "session_counts_within_events")] == ("warn", True, 0)
     assert lake.read(QUALITY_RESULTS).select("batch_id").distinct().count() == 1
-    assert lake.read(INGEST_BATCHES).count() == 1
 
     # the command line: latest results per table, Data Docs built and opened in headless Chromium
     capsys.readouterr()
