@@ -80,6 +80,7 @@ def _category_rows(lake: Lakehouse) -> list[dict[str, Any]]:
                 "event_time": event["event_time"], "arrival": arrival[event["event_id"]] or event["event_time"],
                 "category": category, "bot": bool(event["is_bot"]),
                 "visitor": event["anonymous_id_hash"] or event["device_id_hash"] or event["user_id_hash"],
+                "person": event["person_id"],
                 "page": event["event_type"] in CONFIG.page_types,
                 "view": event["event_name"] in CONFIG.product_view_events,
                 "cart": event["event_name"] in CONFIG.add_to_cart_events, "purchase": purchase,
@@ -128,8 +129,8 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def expected_metrics(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[tuple, set]]:
-    """Every window's measures, and the exact distinct visitors per window key."""
+def expected_metrics(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, dict[tuple, set]]]:
+    """Every window's measures, and the exact distinct visitors and persons per window key."""
     members: dict[tuple, list[tuple[dict[str, Any], bool]]] = defaultdict(list)
     for row in rows:
         for kind, start, end in _windows(row):
@@ -138,7 +139,8 @@ def expected_metrics(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
     for row, start, minute in _stagger(rows):
         late = _seconds(row["arrival"]) > _seconds(minute) + 60
         members[("stagger", _time(start), _time(start + 60), minute, row["category"])].append((row, late))
-    expected, visitors = [], {}
+    expected: list[dict[str, Any]] = []
+    distinct: dict[str, dict[tuple, set]] = {"visitors": {}, "persons": {}}
     for key, placed in members.items():
         human = [(r, late) for r, late in placed if not r["bot"]]
         hs = [r for r, _ in human]
@@ -157,8 +159,9 @@ def expected_metrics(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
             "conversion_rate": _r(purchases / events) if events else None,
             "bot_events": len(placed) - len(human), "late_events": sum(late for _, late in human),
         })
-        visitors[key] = {r["visitor"] for r in hs if r["visitor"] is not None}
-    return expected, visitors
+        distinct["visitors"][key] = {r["visitor"] for r in hs if r["visitor"] is not None}
+        distinct["persons"][key] = {r["person"] for r in hs if r["person"] is not None}
+    return expected, distinct
 
 
 # -- tests on the backfilled lake --------------------------------------------------------------------------
@@ -190,30 +193,36 @@ def assert_close(rows: list, expected: list[dict[str, Any]]) -> None:
 
 
 def test_hll_estimates_are_within_three_standard_errors_and_roll_ups_are_unions(lake: Lakehouse) -> None:
-    _, visitors = expected_metrics(_category_rows(lake))
+    _, distinct = expected_metrics(_category_rows(lake))
     table = lake.read(CATEGORY_METRICS)
-    got = {tuple(r[c] for c in WINDOW_KEY): r["visitors"] for r in table.select(*WINDOW_KEY, "visitors").collect()}
     error = 1.04 / math.sqrt(2 ** CONFIG.hll_lg_config_k)
-    worst = 0.0
-    for key, exact in visitors.items():
-        estimate = got[key]
-        if len(exact) <= 100:  # still in the sketch's exact (coupon) modes
-            assert estimate == len(exact), (key, estimate, len(exact))
-        else:
-            assert abs(estimate - len(exact)) <= 3 * error * len(exact), (key, estimate, len(exact))
-        if exact:
-            worst = max(worst, abs(estimate - len(exact)) / len(exact))
-    print(f"worst HLL relative error: {worst:.4%} over {len(visitors)} windows")
-    # The union of an hour's 5-minute sketches is the hourly sketch; the union of all hours is the day.
-    five = table.where(F.col("window_kind") == "tumbling_5m").groupBy(
-        F.date_trunc("hour", "window_start").alias("window_start"), "category").agg(
-        F.hll_sketch_estimate(F.hll_union_agg("visitors_sketch")).alias("union"))
-    hours = table.where(F.col("window_kind") == "tumbling_1h").select("window_start", "category", "visitors")
-    assert five.join(hours, ["window_start", "category"], "full").where(
-        ~F.col("union").eqNullSafe(F.col("visitors"))).count() == 0
-    day = hours.join(table.where(F.col("window_kind") == "tumbling_1h"), ["window_start", "category"]).agg(
+    for measure, exact_sets in distinct.items():
+        got = {tuple(r[c] for c in WINDOW_KEY): r[measure] for r in table.select(*WINDOW_KEY, measure).collect()}
+        worst = 0.0
+        for key, exact in exact_sets.items():
+            estimate = got[key]
+            if len(exact) <= 100:  # still in the sketch's exact (coupon) modes
+                assert estimate == len(exact), (measure, key, estimate, len(exact))
+            else:
+                assert abs(estimate - len(exact)) <= 3 * error * len(exact), (measure, key, estimate, len(exact))
+            if exact:
+                worst = max(worst, abs(estimate - len(exact)) / len(exact))
+        print(f"worst HLL relative error of {measure}: {worst:.4%} over {len(exact_sets)} windows")
+    # Roll-ups are unions of the stored sketches: an hour's 5-minute sketches give the hour's, a day's hours
+    # give the day's (tumbling_1d), each per category, for visitors and persons alike.
+    for measure in distinct:
+        sketch = f"{measure}_sketch"
+        for part, whole, unit in (("tumbling_5m", "tumbling_1h", "hour"), ("tumbling_1h", "tumbling_1d", "day")):
+            union = table.where(F.col("window_kind") == part).groupBy(
+                F.date_trunc(unit, "window_start").alias("window_start"), "category").agg(
+                F.hll_sketch_estimate(F.hll_union_agg(sketch)).alias("union"))
+            stored = table.where(F.col("window_kind") == whole).select("window_start", "category", measure)
+            differ = union.join(stored, ["window_start", "category"], "full").where(
+                ~F.col("union").eqNullSafe(F.col(measure)))
+            assert differ.count() == 0, (measure, part, whole, differ.limit(5).collect())
+    day = table.where(F.col("window_kind") == "tumbling_1h").agg(
         F.hll_sketch_estimate(F.hll_union_agg("visitors_sketch"))).first()[0]
-    assert day == len(set().union(*[v for k, v in visitors.items() if k[0] == "tumbling_1h"]))
+    assert day == len(set().union(*[v for k, v in distinct["visitors"].items() if k[0] == "tumbling_1h"]))
 
 
 def test_sessions_are_one_row_per_session_with_the_totals_of_silver(lake: Lakehouse) -> None:
