@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -27,6 +28,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_quality import GateTimes  # noqa: E402
 
 import generator  # noqa: E402
 from clickstitch.catalog import INGEST_BATCH_STEPS, open_lakehouse  # noqa: E402
@@ -150,6 +153,9 @@ def main() -> int:
         load_dimension(lake, DIMENSIONS[name], out / "exports" / "dims" / file,
                        reporting_currency=config.enrich.reporting_currency)
 
+    gates = GateTimes()  # the quality gates' seconds, logged by the steps they guard
+    logging.getLogger("clickstitch.steps").addHandler(gates)
+    logging.getLogger("clickstitch.steps").setLevel(logging.INFO)
     with TreeRss() as backfill_rss:
         parquet_s = floor_parquet(spark, landing, out / "floor-parquet")
         json_s = floor_from_json_delta(spark, landing, lake)
@@ -159,6 +165,7 @@ def main() -> int:
         backfill_s = time.perf_counter() - t0
         backfill_heap = jvm_heap_peak_mb(spark)
     steps = lake.read(INGEST_BATCH_STEPS).orderBy("step_index").collect()
+    backfill_gates, gates.found = gates.found, []
 
     events = report.bronze_records
     print(f"\ninput: {report.input_records:,} records, {size_mb:.1f} MB in {report.files} files; cores: {cores}")
@@ -175,10 +182,14 @@ def main() -> int:
         rows = "" if row["rows"] is None else f"{row['rows']:>12,} rows"
         print(f"  {row['step']:<14} {row['seconds']:8.1f} s  {100 * row['seconds'] / backfill_s:5.1f} %  "
               f"{row['spark_jobs']:>4} jobs {rows}")
+    quality_s = _quality_seconds({r["step"]: r["seconds"] for r in steps}, backfill_gates)
+    print(f"  (quality: its own steps + the gates inside bronze, enrich, silver and metrics: {quality_s:.1f} s, "
+          f"{100 * quality_s / backfill_s:.1f} %; enrich {100 * _step(steps, 'enrich') / backfill_s:.1f} %, "
+          f"metrics {100 * _step(steps, 'metrics') / backfill_s:.1f} %)")
 
     stream_dir = out / "stream-landing" / "segment"
     stream_dir.mkdir(parents=True)
-    latencies, step_seconds = [], {}
+    latencies, step_seconds, quality_shares = [], {}, []
     with TreeRss() as stream_rss:
         jvm_heap_peak_mb(spark)
         source_lines = _segment_lines(landing, args.batch_events * args.micro_batches)
@@ -189,14 +200,20 @@ def main() -> int:
             t0 = time.perf_counter()
             batch = run_batch(spark, lake, config, FileSource(tuple(files)), StreamSink("bench-stream", n))
             latencies.append(time.perf_counter() - t0)
-            for row in lake.read(INGEST_BATCH_STEPS).where(f"batch_id = '{batch.batch_id}'").collect():
+            batch_steps = lake.read(INGEST_BATCH_STEPS).where(f"batch_id = '{batch.batch_id}'").collect()
+            for row in batch_steps:
                 step_seconds.setdefault(row["step"], []).append((row["seconds"], row["spark_jobs"]))
+            batch_gates, gates.found = gates.found, []
+            quality_shares.append(_quality_seconds({r["step"]: r["seconds"] for r in batch_steps}, batch_gates)
+                                  / latencies[-1])
             print(f"micro-batch {n}: {batch.input_records:,} records, {batch.bronze_records:,} new events, "
                   f"{latencies[-1]:.1f} s", flush=True)
         stream_heap = jvm_heap_peak_mb(spark)
     warm = latencies[1:] or latencies
     print(f"\nstream micro-batch of ~{args.batch_events:,} events: median {statistics.median(warm):.1f} s "
           f"after warm-up (first {latencies[0]:.1f} s; all {', '.join(f'{t:.1f}' for t in latencies)})")
+    quality_share = statistics.median(quality_shares[1:] or quality_shares)
+    print(f"quality share of a micro-batch: median {100 * quality_share:.1f} %")
     print(f"peak memory (stream): JVM heap used {stream_heap:,.0f} MB; process tree RSS {stream_rss.peak_mb:,.0f} MB")
     print("stream steps (median after warm-up):")
     for step, runs in step_seconds.items():
@@ -208,6 +225,16 @@ def main() -> int:
                       "stream_median_s": round(statistics.median(warm), 1)}))
     spark.stop()
     return 0
+
+
+def _step(steps: list, name: str) -> float:
+    return sum(r["seconds"] for r in steps if r["step"] == name)
+
+
+def _quality_seconds(step_seconds: dict[str, float], gates: list[tuple[str, float, int]]) -> float:
+    """Quality's own steps plus the GX gates that run inside the steps of the tables they guard."""
+    own = step_seconds.get("quality_events", 0.0) + step_seconds.get("quality_results", 0.0)
+    return own + sum(seconds for _, seconds, _ in gates)
 
 
 def _segment_lines(landing: Path, wanted: int) -> list[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import reduce
@@ -449,15 +450,8 @@ class QualityGate:
         write = next((w for w in outcome.writes if w.table.name == self.table.name), None)
         if not ctx.config.quality.enabled or write is None:
             return outcome
-        spark, batch_id = ctx.spark.sparkContext, ctx.batch.batch_id
-        group, clock = f"{batch_id}/quality_{self.table.name}", time.perf_counter()
-        spark.setJobGroup(group, f"clickstitch {group}")
-        try:
+        with _timed_check(ctx, self.table.name, self.inner.name):
             return self._gate(frames, ctx, outcome, write)
-        finally:
-            log.info("batch %s: quality %s %.1f s, %d Spark jobs", batch_id, self.table.name,
-                     time.perf_counter() - clock, len(spark.statusTracker().getJobIdsForGroup(group)))
-            spark.setJobGroup(f"{batch_id}/{self.inner.name}", f"clickstitch {batch_id}/{self.inner.name}")
 
     def _gate(self, frames: Frames, ctx: StepContext, outcome: StepResult, write: TableWrite) -> StepResult:
         suite = ctx.config.quality.suite(self.table.name)
@@ -557,8 +551,24 @@ def _check_metrics(frames: Frames, ctx: StepContext, sessions: DataFrame, metric
         return {}
     rows = frames.get("quality_results") or []
     for table, frame in ((SESSIONS, sessions), (CATEGORY_METRICS, metrics)):
-        _, rows = _check(rows, ctx, ctx.config.quality.suite(table.name), frame)
+        with _timed_check(ctx, table.name, MetricsStep.name):
+            _, rows = _check(rows, ctx, ctx.config.quality.suite(table.name), frame)
     return {"quality_results": rows}
+
+
+@contextmanager
+def _timed_check(ctx: StepContext, table: str, step: str) -> Iterator[None]:
+    """A quality check inside ``step``, under a Spark job group of its own: its seconds and jobs are logged
+    (the benches add them up), and the step's job count leaves them out."""
+    spark, batch_id = ctx.spark.sparkContext, ctx.batch.batch_id
+    group, clock = f"{batch_id}/quality_{table}", time.perf_counter()
+    spark.setJobGroup(group, f"clickstitch {group}")
+    try:
+        yield
+    finally:
+        log.info("batch %s: quality %s %.1f s, %d Spark jobs", batch_id, table, time.perf_counter() - clock,
+                 len(spark.statusTracker().getJobIdsForGroup(group)))
+        spark.setJobGroup(f"{batch_id}/{step}", f"clickstitch {batch_id}/{step}")
 
 
 def _may_have_final_windows(span: DayRange, watermark: datetime | None, lateness_seconds: int) -> bool:
