@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ORCHESTRATION = "clickstitch"
+ENTRY_POINTS = "jobs"  # thin spark-submit entry points over the orchestration package
 STAGE_PACKAGES = ("lakehouse", "ingest", "identity", "privacy", "botdetect", "enrich", "quality", "metrics", "anomaly",
                   "publish", "generator", "sql", "report")
 
@@ -33,6 +34,13 @@ def test_stage_packages_do_not_import_the_orchestration_package(package: str) ->
         if module == ORCHESTRATION or module.startswith(f"{ORCHESTRATION}.")
     )
     assert not offenders, offenders
+
+
+def test_every_top_level_package_is_a_scanned_stage_or_orchestration() -> None:
+    """A new stage package is scanned from its first commit: listing it above is not left to memory."""
+    top_level = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"}
+    known = {ORCHESTRATION, ENTRY_POINTS, *STAGE_PACKAGES}
+    assert top_level == known, sorted(top_level ^ known)
 
 
 def test_the_scan_sees_an_upward_import(tmp_path: Path) -> None:
