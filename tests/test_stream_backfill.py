@@ -198,8 +198,7 @@ def test_stream_of_three_file_micro_batches_equals_backfill(spark, test_config, 
 def test_a_late_event_in_a_later_micro_batch_updates_its_window_as_the_backfill_does(spark, test_config, exports,
                                                                                      tmp_path) -> None:
     """Two micro-batches: two on-time product views of 11:00-11:05, then one of 11:02 received at 13:00."""
-    template = next(json.loads(line) for path in sorted((exports / "landing" / "segment").rglob("*.jsonl"))
-                    for line in path.read_text().splitlines() if '"Product Viewed"' in line)
+    template = next(_product_views(exports / "landing" / "segment"))
 
     def view(message_id: str, at: str, received: str) -> str:
         fields = {"messageId": message_id, "timestamp": f"2026-10-01T{at}Z", "originalTimestamp": f"2026-10-01T{at}Z",
@@ -227,6 +226,18 @@ def test_a_late_event_in_a_later_micro_batch_updates_its_window_as_the_backfill_
     run_backfill(spark, backfill, backfill_config, RANGE[0], RANGE[1])
     for table in (CATEGORY_METRICS, SESSIONS, EVENTS_SILVER):
         assert_same_rows(lake.read(table), backfill.read(table), ignore=VOLATILE[table.name])
+
+
+def _product_views(folder: Path):  # noqa: ANN202 -- a generator of Segment records
+    """The well-formed Segment product views of the exports (the generator plants malformed lines too)."""
+    for path in sorted(folder.rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("event") == "Product Viewed" and record.get("messageId"):
+                yield record
 
 
 def _stream_process(landing: Path, lake: Path, *, crash_after: str | None = None) -> subprocess.Popen:
