@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -206,6 +207,7 @@ def test_a_late_event_in_a_later_micro_batch_updates_its_window_as_the_backfill_
         return json.dumps({**template, **fields}) + "\n"
 
     landing = tmp_path / "landing"
+    shutil.copytree(exports / "dims", tmp_path / "dims")  # lake_for loads the dimensions beside the landing
     day = landing / "segment" / "2026-10-01"
     day.mkdir(parents=True)
     (day / "late_000.jsonl").write_text(view("late-1", "11:00:10", "11:00:11") + view("late-2", "11:01:30", "11:01:31"))
