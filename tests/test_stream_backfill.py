@@ -59,6 +59,8 @@ VOLATILE = {
     SESSIONS.name: ["person_id"],
     CATEGORY_METRICS.name: ["visitors_sketch", "persons_sketch", "persons", "is_final"],
 }
+HUMAN_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 "
+               "Safari/537.36")
 # generator's malformed kinds -> the dead-letter reason they must get
 EXPECTED_REASON = {
     "truncated_json": {"invalid_json"}, "wrong_type": {"wrong_type"}, "missing_id": {"missing_id"},
@@ -203,7 +205,10 @@ def test_a_late_event_in_a_later_micro_batch_updates_its_window_as_the_backfill_
 
     def view(message_id: str, at: str, received: str) -> str:
         fields = {"messageId": message_id, "timestamp": f"2026-10-01T{at}Z", "originalTimestamp": f"2026-10-01T{at}Z",
-                  "sentAt": f"2026-10-01T{at}Z", "receivedAt": f"2026-10-01T{received}Z"}
+                  "sentAt": f"2026-10-01T{at}Z", "receivedAt": f"2026-10-01T{received}Z",
+                  "anonymousId": "late-test-visitor", "userId": None,
+                  # a person's browser: the first product view of the exports may be a planted bot's
+                  "context": {**template["context"], "sessionId": 1790830000000, "userAgent": HUMAN_AGENT}}
         return json.dumps({**template, **fields}) + "\n"
 
     landing = tmp_path / "landing"
