@@ -158,6 +158,8 @@ def _configure_logging(args: argparse.Namespace) -> None:
                         datefmt="%H:%M:%S", force=True)
     for noisy in ("py4j", "pyspark"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A micro-batch that raises is logged by py4j with its traceback; the CLI says why in one line (-v: both).
+    logging.getLogger("py4j.clientserver").setLevel(logging.DEBUG if args.verbose else logging.CRITICAL)
     # PySpark logs every failed query as a multi-kilobyte JSON record; the CLI says it in one line.
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
 
@@ -231,6 +233,10 @@ def _stream(args: argparse.Namespace) -> int:
         check_landing(config.landing)
     config.secrets.hash_key_bytes()  # no key: fail before the JVM starts
     spark, lake = _session(config)
+    if args.verbose:  # Spark's own stack of a failed micro-batch too (log4j2.properties keeps it quiet)
+        log4j = spark.sparkContext._jvm.org.apache.logging.log4j
+        log4j.core.config.Configurator.setLevel(
+            "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution", log4j.Level.ERROR)
     drain = Drain()
     drain.install()
     if kafka:
