@@ -21,7 +21,14 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from botdetect import BOT_SESSIONS, apply_verdicts, refresh_verdicts, user_agent_signals
+from botdetect import (
+    BOT_SESSIONS,
+    apply_verdicts,
+    refresh_verdicts,
+    superseded_gap_sessions,
+    user_agent_signals,
+    with_gap_sessions,
+)
 from botdetect.signals import SESSION_KEY
 from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch.catalog import EVENTS_SILVER, SILVER_CARRIED_FIELDS
@@ -92,8 +99,9 @@ class Frames:
 
     lines (LINE_SCHEMA), parsed (parse_events output, persisted), counts (BatchCounts), events (the
     batch's bronze events in the sink's scope, materialized), stitched (events + person_id),
-    verdicts / reevaluated (bots; None when off), silver (SILVER_EVENT_SCHEMA + pii_entity_counts,
-    persisted), silver_days (the days written to silver), dead (DEAD_LETTER_SCHEMA).
+    verdicts / reevaluated / session_ids / superseded_sessions (bots; None when off), silver
+    (SILVER_EVENT_SCHEMA + pii_entity_counts, persisted), silver_days (the days written to silver),
+    dead (DEAD_LETTER_SCHEMA).
     """
 
     values: dict[str, Any] = field(default_factory=dict)
@@ -199,26 +207,37 @@ class BotStep:
     """stitched -> verdicts of every session the batch can change, and the bronze events of those sessions.
 
     Verdicts read the bronze neighbourhood of the batch (its days +-1) as it is with the batch in it.
-    Gives verdicts (SESSION_VERDICT_SCHEMA) and reevaluated (their bronze events with ``new_<column>``
-    per VERDICT_COLUMNS, materialized); both None when bot detection is off.
+    Events without a session id are cut into inactivity sessions over that neighbourhood first (a gap
+    session's id depends on the visitor's earlier events), the same sessions metrics counts.
+    Gives verdicts (SESSION_VERDICT_SCHEMA), reevaluated (their bronze events, gap sessions' ids in
+    session_id, with ``new_<column>`` per VERDICT_COLUMNS, materialized), session_ids (event_id,
+    session_id of the batch's events, for ``apply_verdicts``) and superseded_sessions (source,
+    session_id, session_date: gap session ids the batch made obsolete); all None when bot detection is off.
     """
 
     name = "bots"
     tables: tuple[TableSpec, ...] = ()
 
     def run(self, frames: Frames, ctx: StepContext) -> StepResult:
-        if not ctx.config.botdetect.enabled:
-            return StepResult({"verdicts": None, "reevaluated": None})
+        config = ctx.config.botdetect
+        if not config.enabled:
+            return StepResult({"verdicts": None, "reevaluated": None, "session_ids": None,
+                               "superseded_sessions": None})
         events, days = frames["stitched"], frames["counts"].days
         if days is None:
             history = events.where(F.lit(False))
         else:
             history = ctx.lake.read(EVENTS_BRONZE, {"event_date": days.widen().days()})
-        verdicts = refresh_verdicts(ctx.spark, None, events, ctx.config.botdetect, history)
-        reevaluated = history.join(
+        # Bronze holds the batch now: cut once, and take the batch's events (with their ids) from the cut.
+        sessionized = history.transform(with_gap_sessions, config.session_gap_seconds).localCheckpoint(eager=True)
+        batch = sessionized.join(events.select("event_id"), "event_id", "left_semi")
+        verdicts = refresh_verdicts(ctx.spark, None, batch, config, sessionized)
+        reevaluated = sessionized.join(
             verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
         ).localCheckpoint(eager=True)
-        return StepResult({"verdicts": verdicts, "reevaluated": reevaluated})
+        return StepResult({"verdicts": verdicts, "reevaluated": reevaluated,
+                           "session_ids": batch.select("event_id", "session_id"),
+                           "superseded_sessions": superseded_gap_sessions(sessionized, verdicts)})
 
 
 class EnrichStep:
@@ -249,7 +268,7 @@ class SilverStep:
         with_agents = frames["stitched"].transform(user_agent_signals)
         verdicts = frames["verdicts"]
         if verdicts is not None:
-            with_agents = with_agents.transform(apply_verdicts, verdicts)
+            with_agents = with_agents.transform(apply_verdicts, verdicts, frames["session_ids"])
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
         silver = with_agents.transform(to_silver, ctx.config.privacy, ctx.hash_key, SILVER_CARRIED_FIELDS).persist(
             StorageLevel.MEMORY_AND_DISK
@@ -259,7 +278,8 @@ class SilverStep:
 
 
 class BotSessionsStep:
-    """verdicts -> bot_sessions: rows outside the batch's reach kept, re-evaluated sessions replaced."""
+    """verdicts -> bot_sessions: rows outside the batch's reach kept, re-evaluated sessions replaced, and rows of
+    gap sessions whose id the batch superseded (their events now start a session elsewhere) removed."""
 
     name = "bot_sessions"
     tables = (BOT_SESSIONS,)
@@ -268,7 +288,8 @@ class BotSessionsStep:
         verdicts = frames["verdicts"]
         if verdicts is None:
             return StepResult()
-        bounds = verdicts.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
+        replaced = verdicts.select(*SESSION_KEY, "session_date").unionByName(frames["superseded_sessions"])
+        bounds = replaced.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
         judged = DayRange.of(bounds["first"], bounds["last"]) if bounds is not None else None
         scope = ctx.sink.scope(None)
         span = judged if scope is None else scope.cover(judged)
@@ -277,7 +298,7 @@ class BotSessionsStep:
         kept = (
             ctx.lake.read(BOT_SESSIONS, {"session_date": span.days()})
             .where(ctx.sink.keeps(F.col("session_date")))
-            .join(verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
+            .join(replaced.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
         )
         columns = BOT_SESSIONS.schema.fieldNames()
         rows = kept.select(*columns).unionByName(verdicts.where("is_bot").select(*columns))
