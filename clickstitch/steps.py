@@ -29,6 +29,8 @@ from botdetect import (
     user_agent_signals,
     with_gap_sessions,
 )
+from botdetect.gap_sessions import GAP_SESSION_PREFIX
+from botdetect.refresh import SIGNAL_EVENT_COLUMNS
 from botdetect.signals import SESSION_KEY
 from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch.catalog import EVENTS_SILVER, SILVER_CARRIED_FIELDS
@@ -229,12 +231,19 @@ class BotStep:
         else:
             history = ctx.lake.read(EVENTS_BRONZE, {"event_date": days.widen().days()})
         # Bronze holds the batch now: cut once, and take the batch's events (with their ids) from the cut.
-        sessionized = history.transform(with_gap_sessions, config.session_gap_seconds).localCheckpoint(eager=True)
+        # Only the columns the verdicts read are materialized (the neighbourhood is days of bronze).
+        sessionized = history.select(*SIGNAL_EVENT_COLUMNS).transform(
+            with_gap_sessions, config.session_gap_seconds).localCheckpoint(eager=True)
         batch = sessionized.join(events.select("event_id"), "event_id", "left_semi")
         verdicts = refresh_verdicts(ctx.spark, None, batch, config, sessionized)
-        reevaluated = sessionized.join(
-            verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
-        ).localCheckpoint(eager=True)
+        new_verdicts = verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS])
+        # The re-judged sessions' whole bronze rows (profiles read their identifiers): by the source's session
+        # id, and for events without one by event id, through the cut that gave their gap session's id.
+        has_id = F.col("session_id").isNotNull()
+        gap_judged = sessionized.where(F.col("session_id").startswith(GAP_SESSION_PREFIX)).select(
+            "event_id", *SESSION_KEY).join(new_verdicts, list(SESSION_KEY)).drop("source")
+        reevaluated = history.where(has_id).join(new_verdicts, list(SESSION_KEY)).unionByName(
+            history.where(~has_id).drop("session_id").join(gap_judged, "event_id")).localCheckpoint(eager=True)
         return StepResult({"verdicts": verdicts, "reevaluated": reevaluated,
                            "session_ids": batch.select("event_id", "session_id"),
                            "superseded_sessions": superseded_gap_sessions(sessionized, verdicts)})
