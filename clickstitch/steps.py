@@ -240,10 +240,13 @@ class BotStep:
         # The re-judged sessions' whole bronze rows (profiles read their identifiers): by the source's session
         # id, and for events without one by event id, through the cut that gave their gap session's id.
         has_id = F.col("session_id").isNotNull()
+        # (the cut's event ids come from the same bronze read: renamed, or Spark sees a self-join it cannot resolve)
         gap_judged = sessionized.where(F.col("session_id").startswith(GAP_SESSION_PREFIX)).select(
-            "event_id", *SESSION_KEY).join(new_verdicts, list(SESSION_KEY)).drop("source")
+            F.col("event_id").alias("_cut_event_id"), *SESSION_KEY).join(new_verdicts, list(SESSION_KEY)).drop("source")
+        sessionless = history.where(~has_id).drop("session_id")
         reevaluated = history.where(has_id).join(new_verdicts, list(SESSION_KEY)).unionByName(
-            history.where(~has_id).drop("session_id").join(gap_judged, "event_id")).localCheckpoint(eager=True)
+            sessionless.join(gap_judged, sessionless["event_id"] == gap_judged["_cut_event_id"]).drop("_cut_event_id")
+        ).localCheckpoint(eager=True)
         return StepResult({"verdicts": verdicts, "reevaluated": reevaluated,
                            "session_ids": batch.select("event_id", "session_id"),
                            "superseded_sessions": superseded_gap_sessions(sessionized, verdicts)})
