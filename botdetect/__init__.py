@@ -16,6 +16,7 @@
 from botdetect.behaviour_rules import BEHAVIOUR_RULES, BehaviourRule
 from botdetect.categories import CATEGORY_PRECEDENCE, Category
 from botdetect.config import BehaviourRuleSettings, BotDetectConfig, RuleSettings
+from botdetect.gap_sessions import GAP_SESSION_PREFIX, cut_by_inactivity, superseded_gap_sessions, with_gap_sessions
 from botdetect.refresh import affected_sessions, history_dates, read_history, refresh_verdicts
 from botdetect.rules import USER_AGENT_RULES, UserAgentRule
 from botdetect.schemas import SESSION_VERDICT_SCHEMA
@@ -35,6 +36,7 @@ __all__ = [
     "BEHAVIOUR_RULES",
     "BOT_SESSIONS",
     "CATEGORY_PRECEDENCE",
+    "GAP_SESSION_PREFIX",
     "SESSION_VERDICT_SCHEMA",
     "USER_AGENT_RULES",
     "USER_AGENT_SIGNAL_SCHEMA",
@@ -51,12 +53,15 @@ __all__ = [
     "classify_user_agent",
     "clear_user_agent_cache",
     "client_signals",
+    "cut_by_inactivity",
     "history_dates",
     "read_history",
     "refresh_verdicts",
     "session_signals",
     "session_verdicts",
+    "superseded_gap_sessions",
     "user_agent_cache_info",
     "user_agent_signals",
+    "with_gap_sessions",
 ]
 

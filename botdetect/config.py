@@ -8,6 +8,7 @@ names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,18 @@ class BehaviourRuleSettings(BaseModel):
         return value
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _duration_seconds(text: str) -> int:
+    """``"30 minutes"`` -> 1800, as ``metrics.config.duration_seconds`` reads it; ValueError otherwise."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) <= 0:
+        raise ValueError(f"not a positive duration like '30 minutes': {text!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
 def _default_behaviour() -> dict[str, BehaviourRuleSettings]:
     return {
         name: BehaviourRuleSettings(weight=rule.default_weight, thresholds=dict(rule.default_thresholds))
@@ -78,6 +91,21 @@ class BotDetectConfig(BaseModel):
     exclude_bots_from_metrics: bool = Field(
         default=True, description="Downstream metrics leave out events whose is_bot is true (rows are kept)."
     )
+    session_gap: str = Field(
+        default="30 minutes",
+        description="Inactivity that ends a session of events without a session id (botdetect.gap_sessions); "
+        "the root config requires metrics.session_gap to be the same, so verdicts judge the sessions metrics counts.",
+    )
+
+    @field_validator("session_gap")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        _duration_seconds(value)
+        return value
+
+    @property
+    def session_gap_seconds(self) -> int:
+        return _duration_seconds(self.session_gap)
 
     @field_validator("rules", mode="before")
     @classmethod

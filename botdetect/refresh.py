@@ -13,6 +13,9 @@ groups (the *evaluation set*). ``refresh_verdicts`` computes both from history +
 final verdict of every session equals the one-shot ``session_verdicts`` over all events, however
 the events were cut into batches, as long as ``history`` holds every earlier event of those groups.
 Reading bronze for the batch's event dates +-1 day does that (sessions last well under a day).
+
+Events without a session id are first cut into inactivity sessions (``botdetect.gap_sessions``), over
+batch and history together, and judged like any other session.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from botdetect.config import BotDetectConfig
+from botdetect.gap_sessions import with_gap_sessions
 from botdetect.signals import SESSION_KEY, session_keys, session_signals
 from botdetect.verdict import signals_to_verdicts
 
@@ -40,6 +44,8 @@ SIGNAL_EVENT_COLUMNS = (
     "event_type",
     "event_name",
     "anonymous_id",
+    "device_id",  # with anonymous_id and user_id: the visitor whose inactivity cuts sessions without an id
+    "user_id",
     "page_url",
     "page_referrer",
     "ip",
@@ -51,7 +57,8 @@ _CLIENT_GROUPS = (("anonymous_id", "session_date"), ("ip", "session_date"))
 def affected_sessions(batch_events: DataFrame) -> DataFrame:
     """The sessions a batch touches: distinct (source, session_id) of its events with a session.
 
-    Needs: source, session_id. ``refresh_verdicts`` widens these to every session sharing a
+    Needs: source, session_id (events without one are in a session only once ``with_gap_sessions``
+    cut them). ``refresh_verdicts`` widens these to every session sharing a
     client group with them.
     """
     return batch_events.where(F.col("session_id").isNotNull()).select(*SESSION_KEY).distinct()
@@ -93,7 +100,9 @@ def refresh_verdicts(
     ``history`` holds the earlier events of the touched sessions and of their clients (the
     pipeline reads bronze for ``history_dates(batch_events)``); it may overlap the batch
     (events are de-duplicated by event_id). When ``history`` is None it is read from
-    ``events_bronze`` through ``lake`` for those dates.
+    ``events_bronze`` through ``lake`` for those dates. Events without a session id are cut into
+    inactivity sessions (``with_gap_sessions``) over batch and history together, since history holds
+    the visitor's earlier events; both may also come already cut (both, not one: ids are not recomputed).
 
     Gives: ``SESSION_VERDICT_SCHEMA`` rows for the affected sessions: the batch's sessions and
     every session sharing an (anonymous_id, session_date) or (ip, session_date) group with them.
@@ -109,11 +118,16 @@ def refresh_verdicts(
     # The frames below are referenced many times each; materialized once (a batch's neighbourhood is
     # small) so Spark neither re-runs nor re-plans their lineage at every reference.
     events = (
-        batch_events.select(*columns).unionByName(history.select(*columns)).dropDuplicates(["event_id"])
+        batch_events.select(*columns)
+        .unionByName(history.select(*columns))
+        .dropDuplicates(["event_id"])
+        .transform(with_gap_sessions, config.session_gap_seconds)
     ).localCheckpoint(eager=True)
+    # The batch's events with their sessions (a gap session's id comes from the events around it).
+    batch_sessions = affected_sessions(events.join(batch_events.select("event_id"), "event_id", "left_semi"))
     # Scope on the cheap per-session keys, then compute the full signals for that scope only.
     keys = session_keys(events).localCheckpoint(eager=True)
-    touched = keys.join(affected_sessions(batch_events), list(SESSION_KEY), "left_semi")
+    touched = keys.join(batch_sessions, list(SESSION_KEY), "left_semi")
     near = _sharing_a_group(keys, touched).localCheckpoint(eager=True)
     affected = near.select(*SESSION_KEY)
     evaluation_set = _sharing_a_group(keys, near).select(*SESSION_KEY)

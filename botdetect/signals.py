@@ -3,7 +3,8 @@
 Two levels, both over event time, never over arrival (micro-batch) time:
 
 - **session** (``session_signals``): the session's own events. Key ``(source, session_id)``, where
-  ``session_id`` is the canonical ``<anonymous_id or user_id>:<raw session id>``.
+  ``session_id`` is the canonical ``<anonymous_id or user_id>:<raw session id>``, or the ``gap:`` id
+  ``botdetect.gap_sessions`` gives events that have none.
 - **client** (``client_signals``): the sessions of the same client that *start on the same UTC
   date* as the session (the session's ``session_date``, the date of its first event). Clients are
   the anonymous id, ``ip`` (for counting anonymous ids) and ``ip + user agent`` (a "client key";

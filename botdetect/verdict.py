@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 from botdetect.behaviour_rules import BEHAVIOUR_RULES
 from botdetect.categories import CATEGORY_PRECEDENCE
 from botdetect.config import BotDetectConfig
+from botdetect.gap_sessions import with_gap_sessions
 from botdetect.schemas import SESSION_VERDICT_SCHEMA
 from botdetect.signals import SESSION_KEY, client_signals, session_signals
 from botdetect.user_agent_stage import user_agent_signals
@@ -127,9 +128,11 @@ def session_verdicts(events: DataFrame, config: BotDetectConfig, *, use_user_age
     """One verdict row per session (``SESSION_VERDICT_SCHEMA``).
 
     Needs: EVENT_SCHEMA columns source, session_id, event_id, event_time, event_type,
-    event_name, anonymous_id, page_url, page_referrer, ip, user_agent. The ``ua_*`` columns of
-    ``user_agent_signals`` are not needed: the UAs are classified here, once per distinct
-    (session, UA). ``use_user_agent=False`` scores behaviour alone (ablation, benchmarks).
+    event_name, anonymous_id, device_id, user_id, page_url, page_referrer, ip, user_agent. The ``ua_*``
+    columns of ``user_agent_signals`` are not needed: the UAs are classified here, once per distinct
+    (session, UA). ``use_user_agent=False`` scores behaviour alone (ablation, benchmarks). Events
+    without a session id are judged in their inactivity sessions (``with_gap_sessions``, cut after
+    ``config.session_gap``), keyed by the ``gap:`` id.
 
     Gives: source, session_id, anonymous_id, session_date, first/last_event_time, user_agent,
     the session and client signal values, ua_bot_score, bot_score in [0, 1], is_bot
@@ -140,20 +143,30 @@ def session_verdicts(events: DataFrame, config: BotDetectConfig, *, use_user_age
     The events must hold every event of the sessions to judge and of their clients' sessions on
     the same dates (``botdetect.signals``); ``refresh_verdicts`` arranges that for a stream.
     """
-    return signals_to_verdicts(session_signals(events), config, use_user_agent=use_user_agent)
+    sessions = events.transform(with_gap_sessions, config.session_gap_seconds)
+    return signals_to_verdicts(session_signals(sessions), config, use_user_agent=use_user_agent)
 
 
-def apply_verdicts(events: DataFrame, verdicts: DataFrame) -> DataFrame:
+def apply_verdicts(events: DataFrame, verdicts: DataFrame, session_ids: DataFrame | None = None) -> DataFrame:
     """Add bot_score, is_bot, bot_category and bot_reasons to every event from its session's verdict.
 
-    Needs: events with source, session_id; verdicts with source, session_id and the four columns.
-    Events without a verdict (no session_id, or a session not evaluated) get is_bot false,
+    Needs: events with source, session_id (and event_id with ``session_ids``); verdicts with source,
+    session_id and the four columns; ``session_ids`` (optional): event_id, session_id, at most one row per
+    event, the session of events that have no session_id of their own (``with_gap_sessions`` over the
+    events and their history: the events alone cannot say where a gap session starts).
+    Events without a verdict (no session, or a session not evaluated) get is_bot false,
     bot_score and bot_category null and empty bot_reasons. No row is dropped or duplicated
     (verdicts hold one row per session).
     """
     replaced = events.drop(*VERDICT_COLUMNS)
-    chosen = verdicts.select(*SESSION_KEY, *VERDICT_COLUMNS)
-    joined = replaced.join(chosen, list(SESSION_KEY), "left").withColumns(
+    keyed, session = replaced, F.col("session_id")
+    if session_ids is not None:
+        derived = session_ids.select("event_id", F.col("session_id").alias("_derived_session_id"))
+        keyed = replaced.join(derived, "event_id", "left")
+        session = F.coalesce(F.col("session_id"), F.col("_derived_session_id"))
+    chosen = verdicts.select("source", F.col("session_id").alias("_judged_session_id"), *VERDICT_COLUMNS)
+    joined = keyed.withColumn("_judged_session_id", session).join(chosen, ["source", "_judged_session_id"], "left")
+    joined = joined.withColumns(
         {
             "is_bot": F.coalesce(F.col("is_bot"), F.lit(False)),
             "bot_reasons": F.coalesce(F.col("bot_reasons"), F.array().cast("array<string>")),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from anomaly.config import AnomalyConfig
 from botdetect.config import BotDetectConfig
@@ -22,7 +22,7 @@ from clickstitch.errors import ClickstitchError, ConfigError
 from enrich.config import EnrichConfig
 from identity.config import IdentityConfig
 from ingest.config import IngestConfig
-from metrics.config import MetricsConfig
+from metrics.config import MetricsConfig, duration_seconds
 from privacy.config import PrivacyConfig
 from quality.config import QualityConfig
 from report.config import ReportConfig
@@ -94,6 +94,15 @@ class ClickstitchConfig(_Section):
     metrics: MetricsConfig = MetricsConfig()
     anomaly: AnomalyConfig = AnomalyConfig()
     report: ReportConfig = ReportConfig()
+
+    @model_validator(mode="after")
+    def _one_session_gap(self) -> ClickstitchConfig:
+        # Both cut sessions of events without a session id: with one gap the bot verdicts judge exactly the
+        # sessions the sessions table counts (its is_bot comes from them).
+        if self.botdetect.session_gap_seconds != duration_seconds(self.metrics.session_gap):
+            raise ValueError(f"botdetect.session_gap ({self.botdetect.session_gap!r}) must equal metrics.session_gap "
+                             f"({self.metrics.session_gap!r}): set both")
+        return self
 
     def checkpoint_dir(self) -> Path:
         return self.stream.checkpoint_dir or self.lake.root / "_checkpoints" / "stream"

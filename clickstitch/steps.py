@@ -22,7 +22,16 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from botdetect import BOT_SESSIONS, apply_verdicts, refresh_verdicts, user_agent_signals
+from botdetect import (
+    BOT_SESSIONS,
+    apply_verdicts,
+    refresh_verdicts,
+    superseded_gap_sessions,
+    user_agent_signals,
+    with_gap_sessions,
+)
+from botdetect.gap_sessions import GAP_SESSION_PREFIX
+from botdetect.refresh import SIGNAL_EVENT_COLUMNS
 from botdetect.signals import SESSION_KEY
 from botdetect.verdict import VERDICT_COLUMNS
 from clickstitch.catalog import EVENTS_SILVER, SILVER_CARRIED_FIELDS
@@ -93,8 +102,9 @@ class Frames:
 
     lines (LINE_SCHEMA), parsed (parse_events output, persisted), counts (BatchCounts), events (the
     batch's bronze events in the sink's scope, materialized), stitched (events + person_id),
-    verdicts / reevaluated (bots; None when off), silver (SILVER_EVENT_SCHEMA + pii_entity_counts,
-    persisted), silver_days (the days written to silver), dead (DEAD_LETTER_SCHEMA).
+    verdicts / reevaluated / session_ids / superseded_sessions (bots; None when off), silver
+    (SILVER_EVENT_SCHEMA + pii_entity_counts, persisted), silver_days (the days written to silver),
+    dead (DEAD_LETTER_SCHEMA).
     """
 
     values: dict[str, Any] = field(default_factory=dict)
@@ -200,26 +210,47 @@ class BotStep:
     """stitched -> verdicts of every session the batch can change, and the bronze events of those sessions.
 
     Verdicts read the bronze neighbourhood of the batch (its days +-1) as it is with the batch in it.
-    Gives verdicts (SESSION_VERDICT_SCHEMA) and reevaluated (their bronze events with ``new_<column>``
-    per VERDICT_COLUMNS, materialized); both None when bot detection is off.
+    Events without a session id are cut into inactivity sessions over that neighbourhood first (a gap
+    session's id depends on the visitor's earlier events), the same sessions metrics counts.
+    Gives verdicts (SESSION_VERDICT_SCHEMA), reevaluated (their bronze events, gap sessions' ids in
+    session_id, with ``new_<column>`` per VERDICT_COLUMNS, materialized), session_ids (event_id,
+    session_id of the batch's events, for ``apply_verdicts``) and superseded_sessions (source,
+    session_id, session_date: gap session ids the batch made obsolete); all None when bot detection is off.
     """
 
     name = "bots"
     tables: tuple[TableSpec, ...] = ()
 
     def run(self, frames: Frames, ctx: StepContext) -> StepResult:
-        if not ctx.config.botdetect.enabled:
-            return StepResult({"verdicts": None, "reevaluated": None})
+        config = ctx.config.botdetect
+        if not config.enabled:
+            return StepResult({"verdicts": None, "reevaluated": None, "session_ids": None,
+                               "superseded_sessions": None})
         events, days = frames["stitched"], frames["counts"].days
         if days is None:
             history = events.where(F.lit(False))
         else:
             history = ctx.lake.read(EVENTS_BRONZE, {"event_date": days.widen().days()})
-        verdicts = refresh_verdicts(ctx.spark, None, events, ctx.config.botdetect, history)
-        reevaluated = history.join(
-            verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS]), list(SESSION_KEY)
+        # Bronze holds the batch now: cut once, and take the batch's events (with their ids) from the cut.
+        # Only the columns the verdicts read are materialized (the neighbourhood is days of bronze).
+        sessionized = history.select(*SIGNAL_EVENT_COLUMNS).transform(
+            with_gap_sessions, config.session_gap_seconds).localCheckpoint(eager=True)
+        batch = sessionized.join(events.select("event_id"), "event_id", "left_semi")
+        verdicts = refresh_verdicts(ctx.spark, None, batch, config, sessionized)
+        new_verdicts = verdicts.select(*SESSION_KEY, *[F.col(c).alias(f"new_{c}") for c in VERDICT_COLUMNS])
+        # The re-judged sessions' whole bronze rows (profiles read their identifiers): by the source's session
+        # id, and for events without one by event id, through the cut that gave their gap session's id.
+        has_id = F.col("session_id").isNotNull()
+        # (the cut's event ids come from the same bronze read: renamed, or Spark sees a self-join it cannot resolve)
+        gap_judged = sessionized.where(F.col("session_id").startswith(GAP_SESSION_PREFIX)).select(
+            F.col("event_id").alias("_cut_event_id"), *SESSION_KEY).join(new_verdicts, list(SESSION_KEY)).drop("source")
+        sessionless = history.where(~has_id).drop("session_id")
+        reevaluated = history.where(has_id).join(new_verdicts, list(SESSION_KEY)).unionByName(
+            sessionless.join(gap_judged, sessionless["event_id"] == gap_judged["_cut_event_id"]).drop("_cut_event_id")
         ).localCheckpoint(eager=True)
-        return StepResult({"verdicts": verdicts, "reevaluated": reevaluated})
+        return StepResult({"verdicts": verdicts, "reevaluated": reevaluated,
+                           "session_ids": batch.select("event_id", "session_id"),
+                           "superseded_sessions": superseded_gap_sessions(sessionized, verdicts)})
 
 
 class EnrichStep:
@@ -250,7 +281,7 @@ class SilverStep:
         with_agents = frames["stitched"].transform(user_agent_signals)
         verdicts = frames["verdicts"]
         if verdicts is not None:
-            with_agents = with_agents.transform(apply_verdicts, verdicts)
+            with_agents = with_agents.transform(apply_verdicts, verdicts, frames["session_ids"])
         # Scrubbing is the costly stage: computed once, then written to silver and counted for the audit.
         silver = with_agents.transform(to_silver, ctx.config.privacy, ctx.hash_key, SILVER_CARRIED_FIELDS).persist(
             StorageLevel.MEMORY_AND_DISK
@@ -260,7 +291,8 @@ class SilverStep:
 
 
 class BotSessionsStep:
-    """verdicts -> bot_sessions: rows outside the batch's reach kept, re-evaluated sessions replaced."""
+    """verdicts -> bot_sessions: rows outside the batch's reach kept, re-evaluated sessions replaced, and rows of
+    gap sessions whose id the batch superseded (their events now start a session elsewhere) removed."""
 
     name = "bot_sessions"
     tables = (BOT_SESSIONS,)
@@ -269,7 +301,8 @@ class BotSessionsStep:
         verdicts = frames["verdicts"]
         if verdicts is None:
             return StepResult()
-        bounds = verdicts.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
+        replaced = verdicts.select(*SESSION_KEY, "session_date").unionByName(frames["superseded_sessions"])
+        bounds = replaced.agg(F.min("session_date").alias("first"), F.max("session_date").alias("last")).first()
         judged = DayRange.of(bounds["first"], bounds["last"]) if bounds is not None else None
         scope = ctx.sink.scope(None)
         span = judged if scope is None else scope.cover(judged)
@@ -278,7 +311,7 @@ class BotSessionsStep:
         kept = (
             ctx.lake.read(BOT_SESSIONS, {"session_date": span.days()})
             .where(ctx.sink.keeps(F.col("session_date")))
-            .join(verdicts.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
+            .join(replaced.select(*SESSION_KEY), list(SESSION_KEY), "left_anti")
         )
         columns = BOT_SESSIONS.schema.fieldNames()
         rows = kept.select(*columns).unionByName(verdicts.where("is_bot").select(*columns))

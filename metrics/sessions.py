@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from botdetect.gap_sessions import cut_by_inactivity
 from metrics.tables import SESSIONS_SCHEMA
 
 SOURCE_CUT = "source"  # the export's own session id
 GAP_CUT = "inactivity_gap"  # cut by session_gap per visitor
-_STAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"
 
 
 def visitor_column() -> Column:
@@ -35,19 +35,9 @@ def assign_sessions(events: DataFrame, gap_seconds: int) -> DataFrame:
     Events with neither a session id nor a visitor get no session (null).
     """
     has_id = F.col("session_id_hash").isNotNull()
-    visitor = visitor_column()
-    seconds = F.unix_micros("event_time") / 1e6
-    order = Window.partitionBy("source", "_visitor").orderBy("event_time", "event_id")
-    opened = F.lag(seconds).over(order).isNull() | (seconds - F.lag(seconds).over(order) > gap_seconds)
-    gapped = (
-        events.where(~has_id).withColumn("_visitor", visitor)
-        .withColumn("_opens", F.when(opened, F.col("event_time")))
-        .withColumn("_start", F.last("_opens", ignorenulls=True).over(order.rowsBetween(Window.unboundedPreceding, 0)))
-        .withColumn("_session_id", F.when(F.col("_visitor").isNotNull(), F.concat(F.lit("gap:"), F.sha2(
-            F.concat_ws("|", "source", "_visitor", F.date_format("_start", _STAMP)), 256))))
-        .withColumn("_session_cut", F.lit(GAP_CUT))
-        .drop("_visitor", "_opens", "_start")
-    )
+    # The rule is botdetect's, declared once: its verdicts judge these same sessions on bronze's raw ids.
+    gapped = cut_by_inactivity(events.where(~has_id), visitor_column(), gap_seconds, "_session_id").withColumn(
+        "_session_cut", F.lit(GAP_CUT))
     keyed = events.where(has_id).withColumn("_session_id", F.col("session_id_hash")).withColumn(
         "_session_cut", F.lit(SOURCE_CUT))
     return keyed.unionByName(gapped)

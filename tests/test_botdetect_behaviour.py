@@ -46,6 +46,9 @@ EVENT_FIELDS = T.StructType(
         T.StructField("page_referrer", T.StringType()),
         T.StructField("ip", T.StringType()),
         T.StructField("user_agent", T.StringType()),
+        # with anonymous_id: the visitor of events without a session id (botdetect.gap_sessions)
+        T.StructField("device_id", T.StringType()),
+        T.StructField("user_id", T.StringType()),
     ]
 )
 _ids = itertools.count()
@@ -96,6 +99,8 @@ def session(
                 hit.referrer if is_page else None,
                 ip,
                 user_agent,
+                None,
+                None,
             )
         )
     return rows
@@ -304,7 +309,7 @@ def test_disabled_rules_and_user_agent_off(verdict_events: DataFrame) -> None:
 
 def test_apply_verdicts_keeps_every_event(spark: SparkSession, verdict_events: DataFrame) -> None:
     orphan = spark.createDataFrame(
-        [("orphan", "segment", None, "a", BASE, "page", "page_view", HOME, None, None, None)], EVENT_FIELDS
+        [("orphan", "segment", None, "a", BASE, "page", "page_view", HOME, None, None, None, None, None)], EVENT_FIELDS
     )
     events = verdict_events.unionByName(orphan)
     labelled = apply_verdicts(events, session_verdicts(events, BotDetectConfig()))

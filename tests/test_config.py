@@ -35,6 +35,9 @@ def test_yaml_file_then_environment_override(tmp_path: Path) -> None:
         ("", {"CLICKSTITCH__SPARK__SHUFFLE_PARTITIONS": "zero"}, "spark.shuffle_partitions"),
         ("- just\n- a list\n", {}, "mapping at the top level"),
         ("lake: [unclosed\n", {}, "not valid YAML"),
+        ("botdetect:\n  session_gap: soon\n", {}, "botdetect.session_gap"),
+        # both cut sessions without a session id: the verdicts must judge the sessions metrics counts
+        ("metrics:\n  session_gap: 20 minutes\n", {}, "botdetect.session_gap .* must equal metrics.session_gap"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, yaml_text: str, environ: dict[str, str], message: str) -> None:
@@ -42,6 +45,12 @@ def test_bad_config_names_the_key(tmp_path: Path, yaml_text: str, environ: dict[
     path.write_text(yaml_text)
     with pytest.raises(ConfigError, match=message):
         load_config(path, environ=environ)
+
+
+def test_one_session_gap_in_two_sections_passes_when_they_agree() -> None:
+    config = load_config(environ={"CLICKSTITCH__METRICS__SESSION_GAP": "20 minutes",
+                                  "CLICKSTITCH__BOTDETECT__SESSION_GAP": "1200 seconds"})
+    assert config.botdetect.session_gap_seconds == 1200
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
