@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
-_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def duration_seconds(text: str) -> int:
-    """``"15 minutes"`` -> 900. Accepts ``<n> second(s)|minute(s)|hour(s)|day(s)``; ValueError otherwise."""
-    match = _DURATION.match(text)
-    if match is None or int(match.group(1)) <= 0:
-        raise ValueError(f"not a positive duration like '15 minutes': {text!r}")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+from lakehouse.days import duration_seconds as duration_seconds  # the one parser, re-exported
 
 
 class AnomalyConfig(BaseModel):

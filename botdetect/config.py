@@ -8,7 +8,6 @@ names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from botdetect.behaviour_rules import BEHAVIOUR_RULES
 from botdetect.rules import USER_AGENT_RULES
+from lakehouse.days import duration_seconds
 
 
 class RuleSettings(BaseModel):
@@ -43,18 +43,6 @@ class BehaviourRuleSettings(BaseModel):
         if negative:
             raise ValueError(f"thresholds must be >= 0: {negative}")
         return value
-
-
-_DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
-_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-
-
-def _duration_seconds(text: str) -> int:
-    """``"30 minutes"`` -> 1800, as ``metrics.config.duration_seconds`` reads it; ValueError otherwise."""
-    match = _DURATION.match(text)
-    if match is None or int(match.group(1)) <= 0:
-        raise ValueError(f"not a positive duration like '30 minutes': {text!r}")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 def _default_behaviour() -> dict[str, BehaviourRuleSettings]:
@@ -100,12 +88,12 @@ class BotDetectConfig(BaseModel):
     @field_validator("session_gap")
     @classmethod
     def _duration(cls, value: str) -> str:
-        _duration_seconds(value)
+        duration_seconds(value)
         return value
 
     @property
     def session_gap_seconds(self) -> int:
-        return _duration_seconds(self.session_gap)
+        return duration_seconds(self.session_gap)
 
     @field_validator("rules", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,3 +49,16 @@ class DayRange:
 
     def __str__(self) -> str:
         return f"{self.first}..{self.last}"
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def duration_seconds(text: str) -> int:
+    """``"30 minutes"`` -> 1800: ``<n> second(s)|minute(s)|hour(s)|day(s)``, as every config section writes
+    spans (windows, gaps, lateness); ValueError otherwise."""
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) <= 0:
+        raise ValueError(f"not a positive duration like '30 minutes': {text!r}")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
